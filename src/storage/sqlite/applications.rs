@@ -1,0 +1,268 @@
+use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool};
+
+use super::SqliteStore;
+use super::rows::{APPLICATION_COLUMNS, ApplicationRow};
+use crate::clock::Millis;
+use crate::domain::application::{Application, ApplicationFilter, ApplicationPatch, FieldOperation};
+use crate::domain::ids::{ApplicationId, InstanceId};
+use crate::domain::paging::Page;
+use crate::error::{Error, Resource};
+
+fn json(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+/// Unique violations on the identifier become 409s; everything else stays internal.
+fn map_write_error(e: sqlx::Error, instance_id: &InstanceId) -> Error {
+    if let sqlx::Error::Database(db) = &e {
+        let msg = db.message();
+        if msg.contains("resource_server_identifier") {
+            return Error::AlreadyExists {
+                object: "ResourceServerIdentifier",
+                message: format!(
+                    "Another application of instance {instance_id} already uses this ResourceServerIdentifier; identifiers are unique within an instance."
+                ),
+            };
+        }
+        if db.is_foreign_key_violation() {
+            return Error::not_found(Resource::Instance, instance_id.as_str());
+        }
+    }
+    e.into()
+}
+
+pub async fn insert(store: &SqliteStore, app: &Application) -> Result<(), Error> {
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "INSERT INTO applications (application_id, instance_id, name, description, logo_url,
+             source_type, template_id, sso_type, status, creation_type, identity_type,
+             authorization_type, m2m_client_status, resource_server_status,
+             resource_server_identifier, custom_subject_status, api_invoke_status,
+             managed_service_code, service_managed, owner_user_ids, owner_group_ids, visibility,
+             created_at_ms, updated_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(app.id.as_str())
+    .bind(app.instance_id.as_str())
+    .bind(&app.name)
+    .bind(&app.description)
+    .bind(&app.logo_url)
+    .bind(&app.source_type)
+    .bind(&app.template_id)
+    .bind(app.sso_type.as_str())
+    .bind(app.status.as_str())
+    .bind(&app.creation_type)
+    .bind(&app.identity_type)
+    .bind(&app.authorization_type)
+    .bind(app.m2m_client_status.as_str())
+    .bind(app.resource_server_status.as_str())
+    .bind(&app.resource_server_identifier)
+    .bind(app.custom_subject_status.as_str())
+    .bind(app.api_invoke_status.as_str())
+    .bind(&app.managed_service_code)
+    .bind(app.service_managed as i64)
+    .bind(json(&app.owner_user_ids))
+    .bind(json(&app.owner_group_ids))
+    .bind(json(&app.visibility))
+    .bind(app.created_at)
+    .bind(app.updated_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| map_write_error(e, &app.instance_id))?;
+    for f in &app.custom_fields {
+        sqlx::query(
+            "INSERT INTO application_custom_fields (application_id, field_name, field_value)
+             VALUES (?, ?, ?)
+             ON CONFLICT (application_id, field_name) DO UPDATE SET field_value = excluded.field_value",
+        )
+        .bind(app.id.as_str())
+        .bind(&f.name)
+        .bind(&f.value)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn get(
+    pool: &SqlitePool,
+    instance_id: &InstanceId,
+    id: &ApplicationId,
+) -> Result<Option<Application>, Error> {
+    let row: Option<ApplicationRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {APPLICATION_COLUMNS} FROM applications a
+         WHERE a.instance_id = ? AND a.application_id = ?"
+    )))
+    .bind(instance_id.as_str())
+    .bind(id.as_str())
+    .fetch_optional(pool)
+    .await?;
+    row.map(Application::try_from).transpose()
+}
+
+pub async fn find_by_identifier(
+    pool: &SqlitePool,
+    instance_id: &InstanceId,
+    identifier: &str,
+) -> Result<Option<Application>, Error> {
+    let row: Option<ApplicationRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {APPLICATION_COLUMNS} FROM applications a
+         WHERE a.instance_id = ? AND a.resource_server_identifier = ?"
+    )))
+    .bind(instance_id.as_str())
+    .bind(identifier)
+    .fetch_optional(pool)
+    .await?;
+    row.map(Application::try_from).transpose()
+}
+
+fn push_filter<'a>(
+    qb: &mut QueryBuilder<Sqlite>,
+    instance_id: &'a InstanceId,
+    f: &'a ApplicationFilter,
+) {
+    qb.push(" WHERE a.instance_id = ").push_bind(instance_id.as_str());
+    let eq = |qb: &mut QueryBuilder<Sqlite>, column: &str, v: &'a Option<String>| {
+        if let Some(v) = v {
+            qb.push(format!(" AND a.{column} = ")).push_bind(v.as_str());
+        }
+    };
+    eq(qb, "creation_type", &f.creation_type);
+    eq(qb, "identity_type", &f.identity_type);
+    eq(qb, "template_id", &f.template_id);
+    eq(qb, "authorization_type", &f.authorization_type);
+    eq(qb, "m2m_client_status", &f.m2m_client_status);
+    eq(qb, "managed_service_code", &f.managed_service_code);
+    eq(qb, "resource_server_status", &f.resource_server_status);
+    eq(qb, "status", &f.status);
+    if let Some(prefix) = &f.name_prefix {
+        // substr() rather than LIKE: no wildcard characters, and case-sensitive.
+        qb.push(" AND substr(a.name, 1, length(")
+            .push_bind(prefix.as_str())
+            .push(")) = ")
+            .push_bind(prefix.as_str());
+    }
+    if let Some(managed) = f.service_managed {
+        qb.push(" AND a.service_managed = ").push_bind(managed as i64);
+    }
+    let in_list = |qb: &mut QueryBuilder<Sqlite>, column: &str, values: &'a [String]| {
+        if !values.is_empty() {
+            qb.push(format!(" AND a.{column} IN ("));
+            let mut sep = qb.separated(", ");
+            for v in values {
+                sep.push_bind(v.as_str());
+            }
+            qb.push(")");
+        }
+    };
+    in_list(qb, "application_id", &f.ids);
+    in_list(qb, "sso_type", &f.sso_types);
+    for field in &f.custom_fields {
+        qb.push(
+            " AND EXISTS (SELECT 1 FROM application_custom_fields c
+                WHERE c.application_id = a.application_id AND c.field_name = ",
+        )
+        .push_bind(field.name.as_str())
+        .push(" AND c.field_value = ")
+        .push_bind(field.value.as_str())
+        .push(")");
+    }
+}
+
+pub async fn list(
+    pool: &SqlitePool,
+    instance_id: &InstanceId,
+    filter: &ApplicationFilter,
+    page: Page,
+) -> Result<(Vec<Application>, i64), Error> {
+    let mut tx = pool.begin().await?;
+    let mut count = QueryBuilder::new("SELECT count(*) FROM applications a");
+    push_filter(&mut count, instance_id, filter);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+
+    let mut qb = QueryBuilder::new(format!("SELECT {APPLICATION_COLUMNS} FROM applications a"));
+    push_filter(&mut qb, instance_id, filter);
+    qb.push(" ORDER BY a.created_at_ms, a.application_id LIMIT ")
+        .push_bind(page.size)
+        .push(" OFFSET ")
+        .push_bind(page.offset());
+    let rows: Vec<ApplicationRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    let apps = rows
+        .into_iter()
+        .map(Application::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((apps, total))
+}
+
+pub async fn update(
+    store: &SqliteStore,
+    instance_id: &InstanceId,
+    id: &ApplicationId,
+    patch: &ApplicationPatch,
+    now: Millis,
+) -> Result<bool, Error> {
+    let mut tx = store.begin().await?;
+    let mut qb: QueryBuilder<Sqlite> =
+        QueryBuilder::new("UPDATE applications SET updated_at_ms = max(updated_at_ms + 1, ");
+    qb.push_bind(now).push(")");
+    let mut set = |column: &str, value: Option<String>| {
+        if let Some(v) = value {
+            qb.push(format!(", {column} = ")).push_bind(v);
+        }
+    };
+    set("name", patch.name.clone());
+    set("description", patch.description.clone());
+    set("status", patch.status.map(|t| t.as_str().to_owned()));
+    set(
+        "m2m_client_status",
+        patch.m2m_client_status.map(|t| t.as_str().to_owned()),
+    );
+    set(
+        "resource_server_status",
+        patch.resource_server_status.map(|t| t.as_str().to_owned()),
+    );
+    set(
+        "resource_server_identifier",
+        patch.resource_server_identifier.clone(),
+    );
+    set("owner_user_ids", patch.owner_user_ids.as_deref().map(json));
+    set("owner_group_ids", patch.owner_group_ids.as_deref().map(json));
+    set("visibility", patch.visibility.as_deref().map(json));
+    if let Some(logo) = &patch.logo_url {
+        qb.push(", logo_url = ").push_bind(logo.clone());
+    }
+    qb.push(" WHERE instance_id = ")
+        .push_bind(instance_id.as_str())
+        .push(" AND application_id = ")
+        .push_bind(id.as_str());
+    let r = qb
+        .build()
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| map_write_error(e, instance_id))?;
+    if r.rows_affected() == 0 {
+        return Ok(false);
+    }
+    for (op, field) in &patch.custom_fields {
+        let q = match op {
+            FieldOperation::Set => sqlx::query(
+                "INSERT INTO application_custom_fields (application_id, field_name, field_value)
+                 VALUES (?, ?, ?)
+                 ON CONFLICT (application_id, field_name) DO UPDATE SET field_value = excluded.field_value",
+            )
+            .bind(id.as_str())
+            .bind(&field.name)
+            .bind(&field.value),
+            FieldOperation::Remove => sqlx::query(
+                "DELETE FROM application_custom_fields WHERE application_id = ? AND field_name = ?",
+            )
+            .bind(id.as_str())
+            .bind(&field.name),
+        };
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,478 @@
+//! SQLite storage: one file in WAL mode, one writer connection and a pool of readers, so that
+//! writes queue in the process instead of failing with `database is locked`, and reads never
+//! wait for writes.
+
+mod applications;
+mod client_secrets;
+mod instances;
+mod m2m;
+mod rows;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use super::Store;
+use crate::clock::Millis;
+use crate::domain::Toggle;
+use crate::domain::application::{Application, ApplicationFilter, ApplicationPatch};
+use crate::domain::client_secret::ClientSecretRecord;
+use crate::domain::ids::{ApplicationId, InstanceId, ScopeId, SecretId};
+use crate::domain::instance::{Instance, InstanceFilter};
+use crate::domain::paging::Page;
+use crate::domain::resource_server::{Scope, ScopeFilter, ScopePatch, SigningKeyRecord};
+use crate::error::Error;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// How long a connection waits for another process's lock (the `sqlite3` shell, a seed run).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    reader: SqlitePool,
+    /// Exactly one connection: writes are serialised here, not by SQLite's lock.
+    writer: SqlitePool,
+    path: PathBuf,
+}
+
+/// Apply the embedded migrations (creating the file and its folder if needed).
+pub fn migrate(path: &Path) -> Result<Vec<String>, Error> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::internal(format!("creating {}: {e}", dir.display())))?;
+    }
+    let path_text = path
+        .to_str()
+        .ok_or_else(|| Error::internal("the database path must be valid UTF-8"))?;
+    let mut config =
+        refinery::config::Config::new(refinery::config::ConfigDbType::Sqlite).set_db_path(path_text);
+    let report = embedded::migrations::runner()
+        .run(&mut config)
+        .map_err(|e| Error::internal(format!("migrations: {e}")))?;
+    Ok(report
+        .applied_migrations()
+        .iter()
+        .map(|m| m.to_string())
+        .collect())
+}
+
+impl SqliteStore {
+    /// Migrate, then open the pools.
+    pub async fn open(path: &Path, readers: u32) -> Result<Self, Error> {
+        let applied = migrate(path)?;
+        for m in &applied {
+            tracing::info!(migration = %m, "applied migration");
+        }
+        let base = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(Error::internal)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .pragma("temp_store", "memory");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(base.clone())
+            .await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(readers.max(1))
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Self {
+            reader,
+            writer,
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// For tests and tools that need raw SQL (bulk fills, inspection).
+    pub fn writer_pool(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    pub fn reader_pool(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, Error> {
+        // IMMEDIATE takes the write lock up front, so a transaction never fails half-way
+        // because another process (a seed run, the sqlite3 shell) started writing.
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), Error> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await
+        {
+            tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
+        }
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+
+    async fn create_instance(
+        &self,
+        instance: &Instance,
+        client_token: Option<&str>,
+    ) -> Result<InstanceId, Error> {
+        instances::create(self, instance, client_token).await
+    }
+
+    async fn get_instance(&self, id: &InstanceId) -> Result<Option<Instance>, Error> {
+        instances::get(&self.reader, id).await
+    }
+
+    async fn list_instances(
+        &self,
+        filter: &InstanceFilter,
+        page: Page,
+    ) -> Result<(Vec<Instance>, i64), Error> {
+        instances::list(&self.reader, filter, page).await
+    }
+
+    async fn delete_instance(&self, id: &InstanceId) -> Result<bool, Error> {
+        let r = sqlx::query("DELETE FROM instances WHERE instance_id = ?")
+            .bind(id.as_str())
+            .execute(&self.writer)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn update_instance_description(
+        &self,
+        id: &InstanceId,
+        description: &str,
+        now: Millis,
+    ) -> Result<bool, Error> {
+        let r = sqlx::query(
+            "UPDATE instances SET description = ?, updated_at_ms = max(updated_at_ms, ?)
+             WHERE instance_id = ?",
+        )
+        .bind(description)
+        .bind(now)
+        .bind(id.as_str())
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn insert_application(&self, app: &Application) -> Result<(), Error> {
+        applications::insert(self, app).await
+    }
+
+    async fn get_application(
+        &self,
+        instance_id: &InstanceId,
+        id: &ApplicationId,
+    ) -> Result<Option<Application>, Error> {
+        applications::get(&self.reader, instance_id, id).await
+    }
+
+    async fn list_applications(
+        &self,
+        instance_id: &InstanceId,
+        filter: &ApplicationFilter,
+        page: Page,
+    ) -> Result<(Vec<Application>, i64), Error> {
+        applications::list(&self.reader, instance_id, filter, page).await
+    }
+
+    async fn delete_application(
+        &self,
+        instance_id: &InstanceId,
+        id: &ApplicationId,
+    ) -> Result<bool, Error> {
+        let r = sqlx::query("DELETE FROM applications WHERE instance_id = ? AND application_id = ?")
+            .bind(instance_id.as_str())
+            .bind(id.as_str())
+            .execute(&self.writer)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn update_application(
+        &self,
+        instance_id: &InstanceId,
+        id: &ApplicationId,
+        patch: &ApplicationPatch,
+        now: Millis,
+    ) -> Result<bool, Error> {
+        applications::update(self, instance_id, id, patch, now).await
+    }
+
+    async fn count_client_secrets(
+        &self,
+        instance_id: &InstanceId,
+        application_id: &ApplicationId,
+    ) -> Result<i64, Error> {
+        client_secrets::count(&self.reader, instance_id, application_id).await
+    }
+
+    async fn insert_client_secret(
+        &self,
+        secret: &ClientSecretRecord,
+        quota: i64,
+    ) -> Result<(), Error> {
+        client_secrets::insert(self, secret, quota).await
+    }
+
+    async fn list_client_secrets(
+        &self,
+        instance_id: &InstanceId,
+        application_id: &ApplicationId,
+    ) -> Result<Vec<ClientSecretRecord>, Error> {
+        client_secrets::list(&self.reader, instance_id, application_id).await
+    }
+
+    async fn get_client_secret(
+        &self,
+        instance_id: &InstanceId,
+        application_id: &ApplicationId,
+        id: &SecretId,
+    ) -> Result<Option<ClientSecretRecord>, Error> {
+        client_secrets::get(&self.reader, instance_id, application_id, id).await
+    }
+
+    async fn set_client_secret_status(
+        &self,
+        instance_id: &InstanceId,
+        application_id: &ApplicationId,
+        id: &SecretId,
+        status: Toggle,
+        now: Millis,
+    ) -> Result<bool, Error> {
+        client_secrets::update_column(
+            &self.writer,
+            "status",
+            status.as_str(),
+            (instance_id, application_id, id),
+            now,
+        )
+        .await
+    }
+
+    async fn set_client_secret_expiration(
+        &self,
+        instance_id: &InstanceId,
+        application_id: &ApplicationId,
+        id: &SecretId,
+        expires_at: Millis,
+        now: Millis,
+    ) -> Result<bool, Error> {
+        client_secrets::update_column(
+            &self.writer,
+            "expires_at_ms",
+            expires_at,
+            (instance_id, application_id, id),
+            now,
+        )
+        .await
+    }
+
+    async fn delete_client_secret(
+        &self,
+        instance_id: &InstanceId,
+        application_id: &ApplicationId,
+        id: &SecretId,
+    ) -> Result<bool, Error> {
+        let r = sqlx::query(
+            "DELETE FROM client_secrets
+             WHERE instance_id = ? AND application_id = ? AND secret_id = ?",
+        )
+        .bind(instance_id.as_str())
+        .bind(application_id.as_str())
+        .bind(id.as_str())
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn record_last_used(&self, batch: &[(SecretId, Millis)]) -> Result<(), Error> {
+        client_secrets::record_last_used(self, batch).await
+    }
+
+    async fn insert_scope(&self, scope: &Scope) -> Result<(), Error> {
+        m2m::insert_scope(self, scope).await
+    }
+
+    async fn get_scope(
+        &self,
+        instance_id: &InstanceId,
+        application_id: &ApplicationId,
+        id: &ScopeId,
+    ) -> Result<Option<Scope>, Error> {
+        m2m::get_scope(&self.reader, instance_id, application_id, id).await
+    }
+
+    async fn list_scopes(
+        &self,
+        instance_id: &InstanceId,
+        application_id: &ApplicationId,
+        filter: &ScopeFilter,
+        after: Option<(Millis, ScopeId)>,
+        limit: i64,
+    ) -> Result<(Vec<Scope>, i64), Error> {
+        m2m::list_scopes(&self.reader, instance_id, application_id, filter, after, limit).await
+    }
+
+    async fn update_scope(
+        &self,
+        instance_id: &InstanceId,
+        application_id: &ApplicationId,
+        id: &ScopeId,
+        patch: &ScopePatch,
+        now: Millis,
+    ) -> Result<bool, Error> {
+        m2m::update_scope(&self.writer, instance_id, application_id, id, patch, now).await
+    }
+
+    async fn delete_scope(
+        &self,
+        instance_id: &InstanceId,
+        application_id: &ApplicationId,
+        id: &ScopeId,
+    ) -> Result<bool, Error> {
+        let r = sqlx::query(
+            "DELETE FROM resource_server_scopes
+             WHERE instance_id = ? AND application_id = ? AND scope_id = ?",
+        )
+        .bind(instance_id.as_str())
+        .bind(application_id.as_str())
+        .bind(id.as_str())
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn grant_resource_server(
+        &self,
+        instance_id: &InstanceId,
+        client: &ApplicationId,
+        server: &ApplicationId,
+        now: Millis,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO resource_server_grants
+                 (instance_id, client_application_id, resource_server_application_id, created_at_ms)
+             VALUES (?, ?, ?, ?)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(instance_id.as_str())
+        .bind(client.as_str())
+        .bind(server.as_str())
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn revoke_resource_server(
+        &self,
+        instance_id: &InstanceId,
+        client: &ApplicationId,
+        server: &ApplicationId,
+    ) -> Result<(), Error> {
+        m2m::revoke_resource_server(self, instance_id, client, server).await
+    }
+
+    async fn grant_scopes(
+        &self,
+        instance_id: &InstanceId,
+        client: &ApplicationId,
+        server: &ApplicationId,
+        scopes: &[ScopeId],
+        now: Millis,
+    ) -> Result<(), Error> {
+        m2m::grant_scopes(self, instance_id, client, server, scopes, now).await
+    }
+
+    async fn revoke_scopes(
+        &self,
+        instance_id: &InstanceId,
+        client: &ApplicationId,
+        server: &ApplicationId,
+        scopes: &[ScopeId],
+    ) -> Result<(), Error> {
+        m2m::revoke_scopes(self, instance_id, client, server, scopes).await
+    }
+
+    async fn find_resource_server(
+        &self,
+        instance_id: &InstanceId,
+        identifier: &str,
+    ) -> Result<Option<Application>, Error> {
+        applications::find_by_identifier(&self.reader, instance_id, identifier).await
+    }
+
+    async fn granted_scope_values(
+        &self,
+        client: &ApplicationId,
+        server: &ApplicationId,
+    ) -> Result<Vec<String>, Error> {
+        m2m::granted_scope_values(&self.reader, client, server).await
+    }
+
+    async fn scope_values(&self, server: &ApplicationId) -> Result<Vec<String>, Error> {
+        Ok(sqlx::query_scalar(
+            "SELECT value FROM resource_server_scopes WHERE application_id = ? ORDER BY value",
+        )
+        .bind(server.as_str())
+        .fetch_all(&self.reader)
+        .await?)
+    }
+
+    async fn signing_key(
+        &self,
+        instance_id: &InstanceId,
+        algorithm: &str,
+    ) -> Result<Option<SigningKeyRecord>, Error> {
+        m2m::signing_key(&self.reader, instance_id, algorithm).await
+    }
+
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<SigningKeyRecord, Error> {
+        m2m::insert_signing_key(self, key).await
+    }
+
+    async fn signing_keys(
+        &self,
+        instance_id: &InstanceId,
+    ) -> Result<Vec<SigningKeyRecord>, Error> {
+        m2m::signing_keys(&self.reader, instance_id).await
+    }
+
+    async fn use_client_assertion(
+        &self,
+        client_id: &ApplicationId,
+        jti: &str,
+        expires_at: Millis,
+        now: Millis,
+    ) -> Result<bool, Error> {
+        m2m::use_client_assertion(self, client_id, jti, expires_at, now).await
+    }
+}

@@ -10,6 +10,7 @@ use super::{OAUTH_PATH, authenticate, client_auth, issuer, token, token_endpoint
 use crate::domain::ids::InstanceId;
 use crate::state::AppState;
 use crate::wire::params::Params;
+use crate::wire::middleware::catch_panic;
 use crate::wire::request::read_body;
 
 /// Token requests are small; anything bigger is not one.
@@ -62,7 +63,10 @@ async fn token_handler(
     payload: Payload,
     s: Data<AppState>,
 ) -> HttpResponse {
-    match grant(&req, &path, payload, &s).await {
+    match catch_panic(async { Ok(grant(&req, &path, payload, &s).await) })
+        .await
+        .unwrap_or_else(|e| Err(e.into()))
+    {
         Ok(body) => HttpResponse::Ok()
             .insert_header((CONTENT_TYPE, "application/json;charset=utf-8"))
             .insert_header((CACHE_CONTROL, "no-store"))

@@ -6,6 +6,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use super::actions::{applications, client_secrets, instances, m2m};
 use super::auth::Principal;
 use super::envelope::{self, RequestId};
+use super::middleware::catch_panic;
 use super::request::{RpcRequest, read_body};
 use crate::error::Error;
 use crate::state::AppState;
@@ -77,7 +78,7 @@ pub fn request_id(req: &HttpRequest) -> RequestId {
 /// Handler of `POST /`.
 pub async fn rpc(req: HttpRequest, payload: Payload, state: Data<AppState>) -> HttpResponse {
     let rid = request_id(&req);
-    match handle(&req, payload, &state, &rid).await {
+    match catch_panic(handle(&req, payload, &state, &rid)).await {
         Ok(response) => response,
         Err(e) => envelope::error(&rid, &e),
     }

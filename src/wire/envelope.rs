@@ -65,9 +65,9 @@ pub fn success<T: Serialize>(rid: &RequestId, body: T) -> HttpResponse {
 pub fn error(rid: &RequestId, err: &Error) -> HttpResponse {
     let status = err.status();
     if status.is_server_error() {
-        tracing::error!(request_id = %rid, code = %err.code(), detail = %err, "request failed");
+        tracing::error!(code = %err.code(), detail = %err, "request failed");
     } else {
-        tracing::info!(request_id = %rid, code = %err.code(), message = %err, "request rejected");
+        tracing::info!(code = %err.code(), message = %err, "request rejected");
     }
     let body = serde_json::to_vec(&err.body(&rid.0)).unwrap_or_else(|_| b"{}".to_vec());
     HttpResponse::build(status)

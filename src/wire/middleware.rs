@@ -1,14 +1,16 @@
 //! Around every request: a request id (extensions, `x-acs-request-id`, log span), one access
-//! log line, and a JSON answer for whatever escaped the handlers — an actix error or a panic.
+//! log line, and a JSON body for any error response that is not JSON yet (actix's own 404s and
+//! the like). Panics are caught closer to the handlers, by [`catch_panic`].
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
+use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
 use futures_util::FutureExt;
 use tracing::Instrument;
 
@@ -23,7 +25,6 @@ pub async fn request_context(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let rid = RequestId::new();
     req.extensions_mut().insert(rid.clone());
-    let http = req.request().clone();
     let span = tracing::info_span!(
         "request",
         request_id = %rid,
@@ -32,35 +33,26 @@ pub async fn request_context(
         action = tracing::field::Empty,
     );
     let started = Instant::now();
-    let outcome = AssertUnwindSafe(next.call(req))
-        .catch_unwind()
+    let mut res = next
+        .call(req)
         .instrument(span.clone())
-        .await;
-    let mut res = match outcome {
-        Ok(Ok(res)) => res.map_into_boxed_body(),
-        Ok(Err(e)) => {
-            // An actix error (an extractor, a route guard): keep its status, speak JSON.
-            let status = e.as_response_error().status_code();
-            let err = match status.as_u16() {
-                404 | 405 => Error::InvalidRoute,
-                s if s < 500 => Error::invalid("Request", e.to_string()),
-                _ => Error::internal(e),
-            };
-            ServiceResponse::new(http, envelope::error(&rid, &err))
-        }
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            let _g = span.enter();
-            ServiceResponse::new(
-                http,
-                envelope::error(&rid, &Error::internal(format!("panic: {what}"))),
-            )
-        }
-    };
+        .await?
+        .map_into_boxed_body();
+
+    let is_json = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if res.status().as_u16() >= 400 && !is_json {
+        let err = match res.status().as_u16() {
+            404 | 405 => Error::InvalidRoute,
+            s if s < 500 => Error::invalid("Request", format!("The request was rejected ({s}).")),
+            s => Error::internal(format!("status {s} without a body")),
+        };
+        let (http, _) = res.into_parts();
+        res = ServiceResponse::new(http, envelope::error(&rid, &err));
+    }
     if let Ok(v) = HeaderValue::from_str(&rid.0) {
         res.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
@@ -71,4 +63,20 @@ pub async fn request_context(
         "request done"
     );
     Ok(res)
+}
+
+/// Run a handler's future, turning a panic into an internal error (a JSON 500 for the
+/// client, the panic message in the log only).
+pub async fn catch_panic<T>(fut: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Error::internal(format!("panic: {what}")))
+        }
+    }
 }

@@ -49,6 +49,13 @@ pub fn migrate(path: &Path) -> Result<Vec<String>, Error> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::internal(format!("creating {}: {e}", dir.display())))?;
     }
+    // refinery opens the file read-write without creating it; an empty file is an empty
+    // SQLite database.
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| Error::internal(format!("creating {}: {e}", path.display())))?;
     let path_text = path
         .to_str()
         .ok_or_else(|| Error::internal("the database path must be valid UTF-8"))?;

@@ -1,0 +1,12 @@
+//! Black-box tests: the real server on a random port with its own temporary SQLite file,
+//! spoken to over HTTP. One test binary for all of them (faster to link).
+
+mod helpers;
+
+mod applications;
+mod client_secrets;
+mod errors;
+mod instances;
+mod m2m;
+mod oauth;
+mod storage;

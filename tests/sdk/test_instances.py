@@ -52,31 +52,33 @@ def test_get_instance(api, raw, server):
 @action("ListInstances")
 def test_list_instances(api, raw, server):
     a, b, c = raw.instance("a"), raw.instance("b"), raw.instance("c")
+    # Order: CreateTime, then InstanceId (same-millisecond instances sort by id).
+    order = sorted([a, b, c], key=lambda i: (raw.rpc("GetInstance", InstanceId=i)["Instance"]["CreateTime"], i))
     body = api.call("ListInstances", InstanceIds=[a, c])
     envelope(api, body)
     page = api.call("ListInstances", InstanceIds=[a, b, c], PageNumber=2, PageSize=2)
     if api.typed:
         assert body.total_count == 2
-        assert [i.instance_id for i in body.instances] == [a, c]  # CreateTime order
-        first = body.instances[0]
+        assert [i.instance_id for i in body.instances] == [i for i in order if i != b]
+        first = next(i for i in body.instances if i.instance_id == a)
         assert first.status == "running"
         assert first.description == "a"
         assert isinstance(first.create_time, int)
         assert first.default_endpoint.endpoint == server.endpoint
         assert first.service_managed is False
         assert page.total_count == 3
-        assert [i.instance_id for i in page.instances] == [c]
+        assert [i.instance_id for i in page.instances] == order[2:]
     else:
         assert body["TotalCount"] == 2
-        assert [i["InstanceId"] for i in body["Instances"]] == [a, c]
-        first = body["Instances"][0]
+        assert [i["InstanceId"] for i in body["Instances"]] == [i for i in order if i != b]
+        first = next(i for i in body["Instances"] if i["InstanceId"] == a)
         assert first["Status"] == "running"
         assert first["Description"] == "a"
         assert isinstance(first["CreateTime"], int)
         assert first["DefaultEndpoint"]["Endpoint"] == server.endpoint
         assert first["ServiceManaged"] is False
         assert page["TotalCount"] == 3
-        assert [i["InstanceId"] for i in page["Instances"]] == [c]
+        assert [i["InstanceId"] for i in page["Instances"]] == order[2:]
 
 
 @action("DeleteInstance")

@@ -181,10 +181,9 @@ def _compat_cell(item) -> tuple[str, str, str] | None:
     if marker is None:
         return None
     section, row = marker.args
-    params = getattr(item, "callspec", None)
-    column = params.params.get("kind") or params.params.get("column") if params else None
-    if column is None:
-        column = marker.kwargs.get("column", "result")
+    params = dict(item.callspec.params) if hasattr(item, "callspec") else {}
+    row = row.format(**params)  # e.g. "{method}" for the token-endpoint rows
+    column = marker.kwargs.get("column") or params.get("kind") or "result"
     return section, row, column
 
 

@@ -46,7 +46,11 @@ pub enum Command {
     /// Exit 0 if a server answers on its /healthz (for container health checks).
     Healthcheck {
         /// URL of the health endpoint.
-        #[arg(long, env = "EIAM_HEALTHCHECK_URL", default_value = "http://127.0.0.1:8080/healthz")]
+        #[arg(
+            long,
+            env = "EIAM_HEALTHCHECK_URL",
+            default_value = "http://127.0.0.1:8080/healthz"
+        )]
         url: String,
     },
 }

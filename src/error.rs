@@ -43,13 +43,19 @@ pub enum Error {
     #[error("{message}")]
     InvalidParameter { name: String, message: String },
 
-    #[error("The specified action {0:?} is not found: eiam-local implements EIAM 2021-12-01 instances, applications, client secrets and M2M operations.")]
+    #[error(
+        "The specified action {0:?} is not found: eiam-local implements EIAM 2021-12-01 instances, applications, client secrets and M2M operations."
+    )]
     InvalidAction(String),
 
-    #[error("The specified path or method is not an API: RPC calls are POST / with the action in the x-acs-action header or the Action parameter.")]
+    #[error(
+        "The specified path or method is not an API: RPC calls are POST / with the action in the x-acs-action header or the Action parameter."
+    )]
     InvalidRoute,
 
-    #[error("The specified version {0:?} is not supported; eiam-local serves EIAM API version 2021-12-01.")]
+    #[error(
+        "The specified version {0:?} is not supported; eiam-local serves EIAM API version 2021-12-01."
+    )]
     InvalidVersion(String),
 
     #[error("The specified {} {id} does not exist{}.", .resource.noun(), .scope)]
@@ -60,14 +66,21 @@ pub enum Error {
         scope: String,
     },
 
-    #[error("Application {0} already has the maximum of 2 client secrets; delete one before creating another.")]
+    #[error(
+        "Application {0} already has the maximum of 2 client secrets; delete one before creating another."
+    )]
     QuotaExceeded(String),
 
-    #[error("Client secrets cannot be retrieved: this server stores no sealed copies (sealing is turned off, or the secret was created while it was).")]
+    #[error(
+        "Client secrets cannot be retrieved: this server stores no sealed copies (sealing is turned off, or the secret was created while it was)."
+    )]
     SecretRetrievalDisabled,
 
     #[error("{message}")]
-    AlreadyExists { object: &'static str, message: String },
+    AlreadyExists {
+        object: &'static str,
+        message: String,
+    },
 
     #[error("The request body is larger than the limit of {0} bytes.")]
     TooLarge(usize),

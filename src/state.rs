@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::clock::SharedClock;
 use crate::config::{Settings, TokenAlgorithm};
-use crate::crypto::{MasterKey, SecretHasher, Sealer, VerifiedSecrets};
+use crate::crypto::{MasterKey, Sealer, SecretHasher, VerifiedSecrets};
 use crate::domain::last_used::LastUsedTracker;
 use crate::error::Error;
 use crate::oauth::keys::SigningKeys;

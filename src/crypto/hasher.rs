@@ -135,6 +135,9 @@ mod tests {
     #[test]
     fn production_defaults_are_the_crates() {
         let d = Argon2Settings::default();
-        assert_eq!((d.memory_kib, d.iterations, d.parallelism), (19 * 1024, 2, 1));
+        assert_eq!(
+            (d.memory_kib, d.iterations, d.parallelism),
+            (19 * 1024, 2, 1)
+        );
     }
 }

@@ -47,10 +47,12 @@ pub enum MasterKeyError {
 impl MasterKey {
     pub fn generate() -> Result<Self, MasterKeyError> {
         let mut key = [0u8; KEY_LEN];
-        OsRng.try_fill_bytes(&mut key).map_err(|e| MasterKeyError::Io {
-            path: PathBuf::from("<OS random source>"),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+        OsRng
+            .try_fill_bytes(&mut key)
+            .map_err(|e| MasterKeyError::Io {
+                path: PathBuf::from("<OS random source>"),
+                source: std::io::Error::other(e.to_string()),
+            })?;
         Ok(Self(SecretBox::new(Box::new(key))))
     }
 

@@ -29,7 +29,12 @@ pub enum SsoType {
 }
 
 impl SsoType {
-    pub const ALL: [SsoType; 4] = [SsoType::Oidc, SsoType::Saml2, SsoType::M2m, SsoType::OidcM2m];
+    pub const ALL: [SsoType; 4] = [
+        SsoType::Oidc,
+        SsoType::Saml2,
+        SsoType::M2m,
+        SsoType::OidcM2m,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

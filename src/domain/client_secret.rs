@@ -120,10 +120,10 @@ async fn seal_and_hash(
     now: Millis,
 ) -> Result<ClientSecretRecord, Error> {
     let sealed = if s.seal_secrets {
-        Some(
-            s.sealer
-                .seal(fixed.value.expose().as_bytes(), fixed.id.as_str().as_bytes())?,
-        )
+        Some(s.sealer.seal(
+            fixed.value.expose().as_bytes(),
+            fixed.id.as_str().as_bytes(),
+        )?)
     } else {
         None
     };

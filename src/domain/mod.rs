@@ -36,7 +36,11 @@ impl Toggle {
     }
 
     pub fn from_bool(on: bool) -> Self {
-        if on { Toggle::Enabled } else { Toggle::Disabled }
+        if on {
+            Toggle::Enabled
+        } else {
+            Toggle::Disabled
+        }
     }
 
     pub fn is_enabled(self) -> bool {

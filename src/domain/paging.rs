@@ -41,7 +41,13 @@ mod tests {
 
     #[test]
     fn bounds() {
-        assert_eq!(Page::new(None, None).unwrap(), Page { number: 1, size: 20 });
+        assert_eq!(
+            Page::new(None, None).unwrap(),
+            Page {
+                number: 1,
+                size: 20
+            }
+        );
         assert!(Page::new(Some(0), None).is_err());
         assert!(Page::new(None, Some(0)).is_err());
         assert!(Page::new(None, Some(101)).is_err());

@@ -190,7 +190,9 @@ pub async fn list_scopes(
         .await?;
     let next = if scopes.len() as i64 > limit {
         scopes.truncate(limit as usize);
-        scopes.last().map(|last| encode_token(last.created_at, &last.id))
+        scopes
+            .last()
+            .map(|last| encode_token(last.created_at, &last.id))
     } else {
         None
     };

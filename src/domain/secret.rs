@@ -99,7 +99,9 @@ impl MaskMaterial {
             return false;
         }
         match &self.ends {
-            Some((prefix, suffix)) => value.starts_with(prefix.as_str()) && value.ends_with(suffix.as_str()),
+            Some((prefix, suffix)) => {
+                value.starts_with(prefix.as_str()) && value.ends_with(suffix.as_str())
+            }
             None => true,
         }
     }
@@ -243,7 +245,10 @@ mod tests {
     #[test]
     fn fixed_values_are_checked() {
         assert_eq!(SecretValue::parse("").unwrap_err(), SecretValueError::Empty);
-        assert_eq!(SecretValue::parse("a b").unwrap_err(), SecretValueError::BadCharacter);
+        assert_eq!(
+            SecretValue::parse("a b").unwrap_err(),
+            SecretValueError::BadCharacter
+        );
         assert!(SecretValue::parse("a+b/c=d&e:f%g").is_ok());
     }
 

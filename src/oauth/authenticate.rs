@@ -115,7 +115,9 @@ async fn by_secret(
     // Remembered verifications first: the warm path costs no Argon2.
     for secret in &secrets {
         for candidate in candidates {
-            if s.verified.is_known(&secret.id, &secret.hash, candidate.expose()) {
+            if s.verified
+                .is_known(&secret.id, &secret.hash, candidate.expose())
+            {
                 return Ok(Some(Authenticated {
                     app,
                     secret_id: secret.id.clone(),
@@ -178,7 +180,10 @@ async fn by_assertion(
             "client_assertion has unreadable claims.",
         ));
     };
-    let Some(client_id) = claims.iss.clone().filter(|iss| claims.sub.as_ref() == Some(iss))
+    let Some(client_id) = claims
+        .iss
+        .clone()
+        .filter(|iss| claims.sub.as_ref() == Some(iss))
     else {
         return Ok(None);
     };
@@ -193,23 +198,30 @@ async fn by_assertion(
 
     let now = s.clock.now_ms();
     let exp_ms = claims.exp.map(|e| (e * 1000.0) as i64);
-    let Some(exp_ms) = exp_ms.filter(|e| *e > now && *e <= now + MAX_ASSERTION_LIFETIME_MS)
-    else {
+    let Some(exp_ms) = exp_ms.filter(|e| *e > now && *e <= now + MAX_ASSERTION_LIFETIME_MS) else {
         return Ok(None);
     };
-    if claims.nbf.is_some_and(|nbf| (nbf * 1000.0) as i64 > now + 60_000) {
+    if claims
+        .nbf
+        .is_some_and(|nbf| (nbf * 1000.0) as i64 > now + 60_000)
+    {
         return Ok(None);
     }
-    let Some(jti) = claims.jti.clone().filter(|j| !j.is_empty() && j.len() <= 256) else {
+    let Some(jti) = claims
+        .jti
+        .clone()
+        .filter(|j| !j.is_empty() && j.len() <= 256)
+    else {
         return Ok(None);
     };
     let token_endpoint = super::token_endpoint(&s.public_url, instance_id);
     let issuer = super::issuer(&s.public_url, instance_id);
     let audience_ok = match &claims.aud {
         Some(serde_json::Value::String(a)) => *a == token_endpoint || *a == issuer,
-        Some(serde_json::Value::Array(list)) => list
-            .iter()
-            .any(|a| a.as_str().is_some_and(|a| a == token_endpoint || a == issuer)),
+        Some(serde_json::Value::Array(list)) => list.iter().any(|a| {
+            a.as_str()
+                .is_some_and(|a| a == token_endpoint || a == issuer)
+        }),
         _ => false,
     };
     if !audience_ok {

@@ -52,7 +52,9 @@ fn basic(value: &str) -> Result<(String, Vec<SecretValue>), OAuthError> {
     let text = String::from_utf8(decoded)
         .map_err(|_| OAuthError::invalid_request("The Basic credentials are not UTF-8 text."))?;
     let (raw_id, raw_secret) = text.split_once(':').ok_or_else(|| {
-        OAuthError::invalid_request("The Basic credentials have no ':' between client id and secret.")
+        OAuthError::invalid_request(
+            "The Basic credentials have no ':' between client id and secret.",
+        )
     })?;
     let client_id = decode_component(raw_id.as_bytes()).unwrap_or_else(|_| raw_id.to_owned());
     let mut candidates = Vec::with_capacity(2);
@@ -172,19 +174,39 @@ mod tests {
     fn basic_decodes_form_encoding_and_keeps_the_raw_value() {
         let secret = "a+b/c=d&e:f%g";
         let encoded = "a%2Bb%2Fc%3Dd%26e%3Af%25g";
-        let c = extract(&headers(Some(&basic_header("app_x", encoded))), &Params::default()).unwrap();
-        assert_eq!(candidates(c), vec![secret, encoded], "decoded first, then as sent");
+        let c = extract(
+            &headers(Some(&basic_header("app_x", encoded))),
+            &Params::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            candidates(c),
+            vec![secret, encoded],
+            "decoded first, then as sent"
+        );
         // Sent raw: "%g" does not decode, so the raw value is the one candidate.
-        let c = extract(&headers(Some(&basic_header("app_x", secret))), &Params::default()).unwrap();
+        let c = extract(
+            &headers(Some(&basic_header("app_x", secret))),
+            &Params::default(),
+        )
+        .unwrap();
         assert_eq!(candidates(c), vec![secret]);
         // Sent raw, decoding to something no secret can be (a space): only the raw reading.
-        let c = extract(&headers(Some(&basic_header("app_x", "a+b"))), &Params::default()).unwrap();
+        let c = extract(
+            &headers(Some(&basic_header("app_x", "a+b"))),
+            &Params::default(),
+        )
+        .unwrap();
         assert_eq!(candidates(c), vec!["a+b"]);
     }
 
     #[test]
     fn splits_at_the_first_colon() {
-        let c = extract(&headers(Some(&basic_header("app_x", "p:q"))), &Params::default()).unwrap();
+        let c = extract(
+            &headers(Some(&basic_header("app_x", "p:q"))),
+            &Params::default(),
+        )
+        .unwrap();
         match c {
             ClientCredentials::Secret { client_id, .. } => assert_eq!(client_id, "app_x"),
             _ => panic!(),
@@ -193,9 +215,16 @@ mod tests {
 
     #[test]
     fn malformed_basic_is_invalid_request() {
-        for bad in ["Basic !!!notbase64", &format!("Basic {}", STANDARD.encode("nocolon"))] {
+        for bad in [
+            "Basic !!!notbase64",
+            &format!("Basic {}", STANDARD.encode("nocolon")),
+        ] {
             let e = extract(&headers(Some(bad)), &Params::default()).unwrap_err();
-            assert_eq!(e.code, super::super::error::OAuthCode::InvalidRequest, "{bad}");
+            assert_eq!(
+                e.code,
+                super::super::error::OAuthCode::InvalidRequest,
+                "{bad}"
+            );
         }
         let e = extract(&headers(Some("Bearer x")), &Params::default()).unwrap_err();
         assert_eq!(e.code, super::super::error::OAuthCode::InvalidRequest);

@@ -58,8 +58,13 @@ impl LoadedKey {
         let signature = match &self.signer {
             Signer::Rsa(k) => {
                 let mut sig = vec![0u8; k.public_modulus_len()];
-                k.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), token.as_bytes(), &mut sig)
-                    .map_err(|_| Error::internal("RSA signing failed"))?;
+                k.sign(
+                    &RSA_PKCS1_SHA256,
+                    &SystemRandom::new(),
+                    token.as_bytes(),
+                    &mut sig,
+                )
+                .map_err(|_| Error::internal("RSA signing failed"))?;
                 sig
             }
             Signer::Ec(k) => k
@@ -82,7 +87,9 @@ fn algorithm_of(name: &str) -> Result<TokenAlgorithm, Error> {
     match name {
         "RS256" => Ok(TokenAlgorithm::Rs256),
         "ES256" => Ok(TokenAlgorithm::Es256),
-        other => Err(Error::internal(format!("unknown signing algorithm {other}"))),
+        other => Err(Error::internal(format!(
+            "unknown signing algorithm {other}"
+        ))),
     }
 }
 
@@ -275,11 +282,14 @@ mod tests {
             TokenAlgorithm::Es256 => Algorithm::ES256,
         });
         v.set_audience(&["https://rs"]);
-        let data = decode::<serde_json::Value>(&token, &DecodingKey::from_jwk(&jwk).unwrap(), &v)
-            .unwrap();
+        let data =
+            decode::<serde_json::Value>(&token, &DecodingKey::from_jwk(&jwk).unwrap(), &v).unwrap();
         assert_eq!(data.claims["sub"], "app_x");
         assert_eq!(data.header.kid.as_deref(), Some(record.kid.as_str()));
-        assert!(!record.public_jwk.contains("\"d\""), "no private part in the JWK");
+        assert!(
+            !record.public_jwk.contains("\"d\""),
+            "no private part in the JWK"
+        );
     }
 
     #[test]

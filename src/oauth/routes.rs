@@ -9,8 +9,8 @@ use super::error::{OAuthCode, OAuthError};
 use super::{OAUTH_PATH, authenticate, client_auth, issuer, token, token_endpoint};
 use crate::domain::ids::InstanceId;
 use crate::state::AppState;
-use crate::wire::params::Params;
 use crate::wire::middleware::catch_panic;
+use crate::wire::params::Params;
 use crate::wire::request::read_body;
 
 /// Token requests are small; anything bigger is not one.
@@ -49,7 +49,12 @@ async fn wrong_method(req: HttpRequest) -> HttpResponse {
 }
 
 async fn instance(s: &AppState, raw: &str) -> Result<InstanceId, OAuthError> {
-    let unknown = || OAuthError::new(OAuthCode::NotFound, format!("No instance {raw:?} on this server."));
+    let unknown = || {
+        OAuthError::new(
+            OAuthCode::NotFound,
+            format!("No instance {raw:?} on this server."),
+        )
+    };
     let id = InstanceId::parse(raw).map_err(|_| unknown())?;
     match s.store.get_instance(&id).await? {
         Some(_) => Ok(id),
@@ -91,7 +96,10 @@ async fn grant(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|ct| ct.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
     if !is_form {
         return Err(OAuthError::invalid_request(
             "The token request must be application/x-www-form-urlencoded.",

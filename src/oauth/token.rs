@@ -75,7 +75,12 @@ pub async fn resolve_scopes(
         } else if granted.iter().any(|g| g == value) {
             vec![value.to_owned()]
         } else {
-            let exists = s.store.scope_values(&server.id).await?.iter().any(|v| v == value);
+            let exists = s
+                .store
+                .scope_values(&server.id)
+                .await?
+                .iter()
+                .any(|v| v == value);
             return Err(OAuthError::invalid_scope(if exists {
                 format!("Scope {item:?} is not granted to this client.")
             } else {

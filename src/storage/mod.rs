@@ -222,8 +222,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<SigningKeyRecord>, Error>;
     /// Insert unless the instance already has a key for the algorithm; returns the one kept.
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<SigningKeyRecord, Error>;
-    async fn signing_keys(&self, instance_id: &InstanceId)
-    -> Result<Vec<SigningKeyRecord>, Error>;
+    async fn signing_keys(&self, instance_id: &InstanceId) -> Result<Vec<SigningKeyRecord>, Error>;
     /// Record a `client_secret_jwt` assertion id; `false` if it was already used.
     async fn use_client_assertion(
         &self,

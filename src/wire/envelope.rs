@@ -58,7 +58,10 @@ pub fn success<T: Serialize>(rid: &RequestId, body: T) -> HttpResponse {
         Ok(bytes) => HttpResponse::Ok()
             .insert_header((CONTENT_TYPE, HeaderValue::from_static(JSON)))
             .body(bytes),
-        Err(e) => error(rid, &Error::internal(format!("serialising a response: {e}"))),
+        Err(e) => error(
+            rid,
+            &Error::internal(format!("serialising a response: {e}")),
+        ),
     }
 }
 

@@ -58,10 +58,7 @@ impl Params {
                 None => (pair, &b""[..]),
             };
             let name = decode_component(raw_name).map_err(|why| {
-                Error::invalid(
-                    source,
-                    format!("A parameter name in the {source} {why}."),
-                )
+                Error::invalid(source, format!("A parameter name in the {source} {why}."))
             })?;
             if name.is_empty() {
                 continue;
@@ -124,7 +121,10 @@ impl Params {
                 _ => {
                     return Err(Error::invalid(
                         name,
-                        format!("{} is not a list element: {name}.N needs N = 1, 2, …", key.0),
+                        format!(
+                            "{} is not a list element: {name}.N needs N = 1, 2, …",
+                            key.0
+                        ),
                     ));
                 }
             };
@@ -135,7 +135,10 @@ impl Params {
         if indices.len() > MAX_LIST {
             return Err(Error::invalid(
                 name,
-                format!("{name} has {} elements; at most {MAX_LIST} are allowed.", indices.len()),
+                format!(
+                    "{name} has {} elements; at most {MAX_LIST} are allowed.",
+                    indices.len()
+                ),
             ));
         }
         Ok(indices)
@@ -166,7 +169,10 @@ impl Params {
             if items.len() > MAX_LIST {
                 return Err(Error::invalid(
                     name,
-                    format!("{name} has {} elements; at most {MAX_LIST} are allowed.", items.len()),
+                    format!(
+                        "{name} has {} elements; at most {MAX_LIST} are allowed.",
+                        items.len()
+                    ),
                 ));
             }
             for v in items {
@@ -240,9 +246,8 @@ impl FromParam for i64 {
                 format!("{name} must be a plain decimal integer; got {raw:?}."),
             ));
         }
-        raw.parse().map_err(|_| {
-            Error::invalid(top(name), format!("{name} is out of range: {raw}."))
-        })
+        raw.parse()
+            .map_err(|_| Error::invalid(top(name), format!("{name} is out of range: {raw}.")))
     }
 }
 
@@ -354,13 +359,21 @@ mod tests {
         let p = parse("A=True&B=FALSE&C=yes&N=123&M=1e3&K=-5&Z=").unwrap();
         assert_eq!(p.optional::<bool>("A").unwrap(), Some(true));
         assert_eq!(p.optional::<bool>("B").unwrap(), Some(false));
-        assert_eq!(p.optional::<bool>("C").unwrap_err().code(), "InvalidParameter.C");
+        assert_eq!(
+            p.optional::<bool>("C").unwrap_err().code(),
+            "InvalidParameter.C"
+        );
         assert_eq!(p.optional::<i64>("N").unwrap(), Some(123));
         assert!(p.optional::<i64>("M").is_err());
         assert_eq!(p.optional::<i64>("K").unwrap(), Some(-5));
         assert_eq!(p.optional::<i64>("Z").unwrap(), None);
         assert_eq!(p.optional::<String>("Z").unwrap(), Some(String::new()));
-        assert!(parse("N=99999999999999999999").unwrap().optional::<i64>("N").is_err());
+        assert!(
+            parse("N=99999999999999999999")
+                .unwrap()
+                .optional::<i64>("N")
+                .is_err()
+        );
     }
 
     #[test]
@@ -378,10 +391,13 @@ mod tests {
 
     #[test]
     fn ids_are_parsed() {
-        let p = parse("InstanceId=idaas_ue2jvisn35ea5lmthk267xxxxx&ApplicationId=app_missing").unwrap();
+        let p =
+            parse("InstanceId=idaas_ue2jvisn35ea5lmthk267xxxxx&ApplicationId=app_missing").unwrap();
         assert!(p.required::<InstanceId>("InstanceId").is_ok());
         assert_eq!(
-            p.required::<ApplicationId>("ApplicationId").unwrap_err().code(),
+            p.required::<ApplicationId>("ApplicationId")
+                .unwrap_err()
+                .code(),
             "InvalidParameter.ApplicationId"
         );
     }

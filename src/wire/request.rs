@@ -19,7 +19,11 @@ pub struct RpcRequest<'a> {
 }
 
 /// Read the body, refusing more than `limit` bytes (early, when Content-Length says so).
-pub async fn read_body(req: &HttpRequest, mut payload: Payload, limit: usize) -> Result<Bytes, Error> {
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: Payload,
+    limit: usize,
+) -> Result<Bytes, Error> {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -30,7 +34,9 @@ pub async fn read_body(req: &HttpRequest, mut payload: Payload, limit: usize) ->
     }
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Error::invalid("Body", format!("The request body could not be read: {e}.")))?;
+        let chunk = chunk.map_err(|e| {
+            Error::invalid("Body", format!("The request body could not be read: {e}."))
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(Error::TooLarge(limit));
         }
@@ -58,9 +64,10 @@ impl<'a> RpcRequest<'a> {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| {
-                ct.split(';')
-                    .next()
-                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+                ct.split(';').next().is_some_and(|m| {
+                    m.trim()
+                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                })
             });
         if is_form {
             params.add_encoded(body, "form body")?;

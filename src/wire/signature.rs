@@ -129,7 +129,11 @@ pub fn v1_string_to_sign(method: &str, raw_query: &str, form_body: Option<&str>)
         pairs.extend(decode_pairs(body)?);
     }
     pairs.retain(|(n, _)| n != "Signature");
-    Some(format!("{method}&{}&{}", pct("/"), pct(&canonical_pairs(pairs))))
+    Some(format!(
+        "{method}&{}&{}",
+        pct("/"),
+        pct(&canonical_pairs(pairs))
+    ))
 }
 
 pub fn v1_signature(secret: &str, string_to_sign: &str) -> String {
@@ -207,7 +211,12 @@ mod tests {
         let all = vectors();
         assert_eq!(all.len(), 46);
         for v in &all {
-            assert_eq!(compute(v, &v.access_key_secret), v.signature, "vector #{}", v.seq);
+            assert_eq!(
+                compute(v, &v.access_key_secret),
+                v.signature,
+                "vector #{}",
+                v.seq
+            );
             assert_ne!(compute(v, "wrongsecret"), v.signature, "vector #{}", v.seq);
         }
     }
@@ -215,6 +224,9 @@ mod tests {
     #[test]
     fn worked_example_v1() {
         let sts = v1_string_to_sign("POST", "AccessKeyId=testid&Action=ListApplicationClientSecrets&ApplicationId=app_mkv7rgt4d7i4u7zqtzev2mxxxx&Format=JSON&InstanceId=idaas_ue2jvisn35ea5lmthk267xxxxx&RegionId=cn-hangzhou&SignatureMethod=HMAC-SHA1&SignatureNonce=d5db8b322e7c00b0e3e4e7b6569906e8&SignatureType=&SignatureVersion=1.0&Timestamp=2026-12-03T18%3A34%3A08Z&Version=2021-12-01", None).unwrap();
-        assert_eq!(v1_signature("testsecret", &sts), "wgtB7DHtSD6xj/5R9E8wfaK9mO0=");
+        assert_eq!(
+            v1_signature("testsecret", &sts),
+            "wgtB7DHtSD6xj/5R9E8wfaK9mO0="
+        );
     }
 }

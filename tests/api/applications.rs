@@ -45,7 +45,10 @@ async fn get_application_has_every_field_and_the_defaults() {
     assert_eq!(keys(&body), ["ApplicationId", "RequestId"]);
     let a = body["ApplicationId"].as_str().unwrap();
     let got = app
-        .rpc("GetApplication", &[("InstanceId", &i), ("ApplicationId", a)])
+        .rpc(
+            "GetApplication",
+            &[("InstanceId", &i), ("ApplicationId", a)],
+        )
         .await
         .ok();
     let g = &got["Application"];
@@ -87,8 +90,14 @@ async fn get_application_has_every_field_and_the_defaults() {
     assert_eq!(g["M2MClientStatus"], "enabled");
     assert_eq!(g["ResourceServerStatus"], "disabled");
     assert_eq!(g["CustomSubjectStatus"], "disabled");
-    assert_eq!(g["ApplicationOwner"]["UserIds"], serde_json::json!(["user_1", "user_2"]));
-    assert_eq!(g["ApplicationOwner"]["GroupIds"], serde_json::json!(["group_1"]));
+    assert_eq!(
+        g["ApplicationOwner"]["UserIds"],
+        serde_json::json!(["user_1", "user_2"])
+    );
+    assert_eq!(
+        g["ApplicationOwner"]["GroupIds"],
+        serde_json::json!(["group_1"])
+    );
     assert_eq!(
         g["CustomFields"],
         serde_json::json!([{"FieldName": "team", "FieldValue": "payments"}])
@@ -100,7 +109,10 @@ async fn get_application_has_every_field_and_the_defaults() {
 
     let saml = app.create_app(&i, "SAML", "saml2").await;
     let got = app
-        .rpc("GetApplication", &[("InstanceId", &i), ("ApplicationId", &saml)])
+        .rpc(
+            "GetApplication",
+            &[("InstanceId", &i), ("ApplicationId", &saml)],
+        )
         .await
         .ok();
     assert_eq!(got["Application"]["M2MClientStatus"], "disabled");
@@ -126,20 +138,62 @@ async fn create_application_validation() {
         p
     };
     let cases: Vec<(Vec<(&'static str, String)>, u16, &str)> = vec![
-        (base(vec![("ApplicationName", "".into())]), 400, "MissingParameter.ApplicationName"),
-        (base(vec![("ApplicationName", "x".repeat(129))]), 400, "InvalidParameter.ApplicationName"),
-        (base(vec![("SsoType", "cas".into())]), 400, "InvalidParameter.SsoType"),
-        (base(vec![("ApplicationSourceType", "urn:other".into())]), 400, "InvalidParameter.ApplicationSourceType"),
         (
-            base(vec![("ApplicationSourceType", "urn:alibaba:idaas:app:source:template".into())]),
+            base(vec![("ApplicationName", "".into())]),
+            400,
+            "MissingParameter.ApplicationName",
+        ),
+        (
+            base(vec![("ApplicationName", "x".repeat(129))]),
+            400,
+            "InvalidParameter.ApplicationName",
+        ),
+        (
+            base(vec![("SsoType", "cas".into())]),
+            400,
+            "InvalidParameter.SsoType",
+        ),
+        (
+            base(vec![("ApplicationSourceType", "urn:other".into())]),
+            400,
+            "InvalidParameter.ApplicationSourceType",
+        ),
+        (
+            base(vec![(
+                "ApplicationSourceType",
+                "urn:alibaba:idaas:app:source:template".into(),
+            )]),
             400,
             "MissingParameter.ApplicationTemplateId",
         ),
-        (base(vec![("Description", "d".repeat(257))]), 400, "InvalidParameter.Description"),
-        (base(vec![("LogoUrl", "u".repeat(1025))]), 400, "InvalidParameter.LogoUrl"),
-        (base(vec![("ApplicationIdentityType", "robot".into())]), 400, "InvalidParameter.ApplicationIdentityType"),
-        (base(vec![("CustomFields.1.FieldValue", "v".into())]), 400, "MissingParameter.CustomFields.1.FieldName"),
-        (base(vec![("InstanceId", "idaas_aaaaaaaaaaaaaaaaaaaaaaaaaa".into())]), 404, "ResourceNotFound.Instance"),
+        (
+            base(vec![("Description", "d".repeat(257))]),
+            400,
+            "InvalidParameter.Description",
+        ),
+        (
+            base(vec![("LogoUrl", "u".repeat(1025))]),
+            400,
+            "InvalidParameter.LogoUrl",
+        ),
+        (
+            base(vec![("ApplicationIdentityType", "robot".into())]),
+            400,
+            "InvalidParameter.ApplicationIdentityType",
+        ),
+        (
+            base(vec![("CustomFields.1.FieldValue", "v".into())]),
+            400,
+            "MissingParameter.CustomFields.1.FieldName",
+        ),
+        (
+            base(vec![(
+                "InstanceId",
+                "idaas_aaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
+            )]),
+            404,
+            "ResourceNotFound.Instance",
+        ),
     ];
     for (params, status, code) in cases {
         let p: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -155,8 +209,13 @@ async fn create_application_validation() {
         ("SsoType", "oidc"),
     ];
     p.extend(too_many.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    app.rpc("CreateApplication", &p).await.err(400, "InvalidParameter.UserIds");
-    let list = app.rpc("ListApplications", &[("InstanceId", &i)]).await.ok();
+    app.rpc("CreateApplication", &p)
+        .await
+        .err(400, "InvalidParameter.UserIds");
+    let list = app
+        .rpc("ListApplications", &[("InstanceId", &i)])
+        .await
+        .ok();
     assert_eq!(list["TotalCount"], 0, "no half-created application");
 }
 
@@ -176,7 +235,10 @@ async fn paging_250_applications_returns_each_once_in_order() {
     let mut expected: Vec<(i64, String)> = Vec::new();
     for id in &created {
         let g = app
-            .rpc("GetApplication", &[("InstanceId", &i), ("ApplicationId", id)])
+            .rpc(
+                "GetApplication",
+                &[("InstanceId", &i), ("ApplicationId", id)],
+            )
             .await
             .ok();
         expected.push((g["Application"]["CreateTime"].as_i64().unwrap(), id.clone()));
@@ -210,35 +272,54 @@ async fn paging_250_applications_returns_each_once_in_order() {
         assert_eq!(seen, expected, "page size {size}");
     }
     let m2m = app
-        .rpc("ListApplications", &[("InstanceId", &i), ("SsoType", "oauth2/m2m")])
+        .rpc(
+            "ListApplications",
+            &[("InstanceId", &i), ("SsoType", "oauth2/m2m")],
+        )
         .await
         .ok();
     assert_eq!(m2m["TotalCount"], 84);
     let both = app
-        .rpc("ListApplications", &[("InstanceId", &i), ("SsoType", "oauth2/m2m,oidc")])
+        .rpc(
+            "ListApplications",
+            &[("InstanceId", &i), ("SsoType", "oauth2/m2m,oidc")],
+        )
         .await
         .ok();
     assert_eq!(both["TotalCount"], 250);
     let m2m_enabled = app
-        .rpc("ListApplications", &[("InstanceId", &i), ("M2MClientStatus", "enabled")])
+        .rpc(
+            "ListApplications",
+            &[("InstanceId", &i), ("M2MClientStatus", "enabled")],
+        )
         .await
         .ok();
     assert_eq!(m2m_enabled["TotalCount"], 84);
     let prefix = app
-        .rpc("ListApplications", &[("InstanceId", &i), ("ApplicationName", "app-1")])
+        .rpc(
+            "ListApplications",
+            &[("InstanceId", &i), ("ApplicationName", "app-1")],
+        )
         .await
         .ok();
     assert_eq!(prefix["TotalCount"], 100);
     let by_ids = app
         .rpc(
             "ListApplications",
-            &[("InstanceId", &i), ("ApplicationIds.1", &created[5]), ("ApplicationIds.2", &created[9])],
+            &[
+                ("InstanceId", &i),
+                ("ApplicationIds.1", &created[5]),
+                ("ApplicationIds.2", &created[9]),
+            ],
         )
         .await
         .ok();
     assert_eq!(by_ids["TotalCount"], 2);
     let disabled = app
-        .rpc("ListApplications", &[("InstanceId", &i), ("Status", "disabled")])
+        .rpc(
+            "ListApplications",
+            &[("InstanceId", &i), ("Status", "disabled")],
+        )
         .await
         .ok();
     assert_eq!(disabled["TotalCount"], 0);
@@ -248,11 +329,22 @@ async fn paging_250_applications_returns_each_once_in_order() {
 async fn the_name_prefix_filter_treats_wildcards_as_characters() {
     let app = spawn_app().await;
     let i = app.create_instance().await;
-    for name in ["50%_off sale", "50% off", "50x_off", "500_off", "50%_offer", "x50%_off", r"50\%_off"] {
+    for name in [
+        "50%_off sale",
+        "50% off",
+        "50x_off",
+        "500_off",
+        "50%_offer",
+        "x50%_off",
+        r"50\%_off",
+    ] {
         app.create_app(&i, name, "oidc").await;
     }
     let body = app
-        .rpc("ListApplications", &[("InstanceId", &i), ("ApplicationName", "50%_off")])
+        .rpc(
+            "ListApplications",
+            &[("InstanceId", &i), ("ApplicationName", "50%_off")],
+        )
         .await
         .ok();
     let mut names: Vec<&str> = body["Applications"]
@@ -265,7 +357,10 @@ async fn the_name_prefix_filter_treats_wildcards_as_characters() {
     assert_eq!(names, ["50%_off sale", "50%_offer"]);
     assert_eq!(body["TotalCount"], 2);
     let body = app
-        .rpc("ListApplications", &[("InstanceId", &i), ("ApplicationName", r"50\%")])
+        .rpc(
+            "ListApplications",
+            &[("InstanceId", &i), ("ApplicationName", r"50\%")],
+        )
         .await
         .ok();
     assert_eq!(body["TotalCount"], 1);
@@ -288,20 +383,35 @@ async fn default_listing_shows_only_custom_applications_of_identity_application(
     )
     .await
     .ok();
-    let default = app.rpc("ListApplications", &[("InstanceId", &i)]).await.ok();
+    let default = app
+        .rpc("ListApplications", &[("InstanceId", &i)])
+        .await
+        .ok();
     assert_eq!(default["TotalCount"], 1);
     let all = app
-        .rpc("ListApplications", &[("InstanceId", &i), ("ApplicationIdentityType", "all")])
+        .rpc(
+            "ListApplications",
+            &[("InstanceId", &i), ("ApplicationIdentityType", "all")],
+        )
         .await
         .ok();
     assert_eq!(all["TotalCount"], 2);
     let agents = app
-        .rpc("ListApplications", &[("InstanceId", &i), ("ApplicationIdentityType", "agent")])
+        .rpc(
+            "ListApplications",
+            &[("InstanceId", &i), ("ApplicationIdentityType", "agent")],
+        )
         .await
         .ok();
     assert_eq!(agents["TotalCount"], 1);
     let system = app
-        .rpc("ListApplications", &[("InstanceId", &i), ("ApplicationCreationType", "system_init")])
+        .rpc(
+            "ListApplications",
+            &[
+                ("InstanceId", &i),
+                ("ApplicationCreationType", "system_init"),
+            ],
+        )
         .await
         .ok();
     assert_eq!(system["TotalCount"], 0);
@@ -312,9 +422,7 @@ async fn switches_and_updates_move_update_time() {
     let app = spawn_app().await;
     let (i, a) = app.m2m_app().await;
     let ids = [("InstanceId", i.as_str()), ("ApplicationId", a.as_str())];
-    let get = || async {
-        app.rpc("GetApplication", &ids).await.ok()["Application"].clone()
-    };
+    let get = || async { app.rpc("GetApplication", &ids).await.ok()["Application"].clone() };
     let mut last = get().await["UpdateTime"].as_i64().unwrap();
     let mut step = |g: Value| {
         let t = g["UpdateTime"].as_i64().unwrap();
@@ -327,17 +435,28 @@ async fn switches_and_updates_move_update_time() {
         ("EnableApplication", "Status", "enabled"),
         ("DisableApplicationM2MClient", "M2MClientStatus", "disabled"),
         ("EnableApplicationM2MClient", "M2MClientStatus", "enabled"),
-        ("EnableApplicationResourceServer", "ResourceServerStatus", "enabled"),
-        ("DisableApplicationResourceServer", "ResourceServerStatus", "disabled"),
+        (
+            "EnableApplicationResourceServer",
+            "ResourceServerStatus",
+            "enabled",
+        ),
+        (
+            "DisableApplicationResourceServer",
+            "ResourceServerStatus",
+            "disabled",
+        ),
     ] {
         let body = app.rpc(action, &ids).await.ok();
         assert_eq!(keys(&body), ["RequestId"]);
         let g = step(get().await);
         assert_eq!(g[field], value, "{action}");
     }
-    app.rpc("UpdateApplicationDescription", &[ids[0], ids[1], ("Description", "new")])
-        .await
-        .ok();
+    app.rpc(
+        "UpdateApplicationDescription",
+        &[ids[0], ids[1], ("Description", "new")],
+    )
+    .await
+    .ok();
     assert_eq!(step(get().await)["Description"], "new");
     app.rpc(
         "UpdateApplicationInfo",
@@ -381,23 +500,41 @@ async fn switches_and_updates_move_update_time() {
     .await
     .ok();
     let g = step(get().await);
-    assert_eq!(g["CustomFields"], serde_json::json!([{"FieldName": "b", "FieldValue": "22"}]));
-    assert_eq!(g["ApplicationName"], "Renamed", "absent fields are left alone");
+    assert_eq!(
+        g["CustomFields"],
+        serde_json::json!([{"FieldName": "b", "FieldValue": "22"}])
+    );
+    assert_eq!(
+        g["ApplicationName"], "Renamed",
+        "absent fields are left alone"
+    );
     app.rpc(
         "UpdateApplicationInfo",
-        &[ids[0], ids[1], ("CustomFields.1.FieldName", "c"), ("CustomFields.1.Operation", "explode")],
+        &[
+            ids[0],
+            ids[1],
+            ("CustomFields.1.FieldName", "c"),
+            ("CustomFields.1.Operation", "explode"),
+        ],
     )
     .await
     .err(400, "InvalidParameter.CustomFields");
     app.rpc(
         "SetApplicationResourceServerIdentifier",
-        &[ids[0], ids[1], ("ResourceServerIdentifier", "https://orders.example.com")],
+        &[
+            ids[0],
+            ids[1],
+            ("ResourceServerIdentifier", "https://orders.example.com"),
+        ],
     )
     .await
     .ok();
     let g = step(get().await);
     assert_eq!(g["ResourceServerIdentifier"], "https://orders.example.com");
-    assert_eq!(g["ResourceServerSourceType"], "urn:cloud:idaas:resourceserver:source:custom");
+    assert_eq!(
+        g["ResourceServerSourceType"],
+        "urn:cloud:idaas:resourceserver:source:custom"
+    );
 }
 
 #[tokio::test]
@@ -411,21 +548,35 @@ async fn resource_server_identifiers_are_unique_within_an_instance() {
         async move {
             app.rpc(
                 "SetApplicationResourceServerIdentifier",
-                &[("InstanceId", &i), ("ApplicationId", &app_id), ("ResourceServerIdentifier", &ident)],
+                &[
+                    ("InstanceId", &i),
+                    ("ApplicationId", &app_id),
+                    ("ResourceServerIdentifier", &ident),
+                ],
             )
             .await
         }
     };
     set(&a, "https://api").await.ok();
-    set(&b, "https://api").await.err(409, "EntityAlreadyExists.ResourceServerIdentifier");
+    set(&b, "https://api")
+        .await
+        .err(409, "EntityAlreadyExists.ResourceServerIdentifier");
     set(&a, "https://api").await.ok();
-    set(&b, "has space").await.err(400, "InvalidParameter.ResourceServerIdentifier");
-    set(&b, "").await.err(400, "MissingParameter.ResourceServerIdentifier");
+    set(&b, "has space")
+        .await
+        .err(400, "InvalidParameter.ResourceServerIdentifier");
+    set(&b, "")
+        .await
+        .err(400, "MissingParameter.ResourceServerIdentifier");
     // Another instance may use the same identifier.
     let (i2, c) = app.m2m_app().await;
     app.rpc(
         "SetApplicationResourceServerIdentifier",
-        &[("InstanceId", &i2), ("ApplicationId", &c), ("ResourceServerIdentifier", "https://api")],
+        &[
+            ("InstanceId", &i2),
+            ("ApplicationId", &c),
+            ("ResourceServerIdentifier", "https://api"),
+        ],
     )
     .await
     .ok();
@@ -448,9 +599,12 @@ async fn not_found_and_missing_parameters_for_each_application_action() {
         "EnableApplicationResourceServer",
         "DisableApplicationResourceServer",
     ] {
-        app.rpc(action, &[("InstanceId", &i), ("ApplicationId", missing_app)])
-            .await
-            .err(404, "ResourceNotFound.Application");
+        app.rpc(
+            action,
+            &[("InstanceId", &i), ("ApplicationId", missing_app)],
+        )
+        .await
+        .err(404, "ResourceNotFound.Application");
         app.rpc(action, &[("InstanceId", &i)])
             .await
             .err(400, "MissingParameter.ApplicationId");
@@ -465,11 +619,17 @@ async fn a_disabled_application_keeps_its_secrets_listable_and_obtainable() {
     let app = spawn_app().await;
     let (i, a) = app.m2m_app().await;
     let (sid, plain) = app.create_secret(&i, &a).await;
-    app.rpc("DisableApplication", &[("InstanceId", &i), ("ApplicationId", &a)])
-        .await
-        .ok();
+    app.rpc(
+        "DisableApplication",
+        &[("InstanceId", &i), ("ApplicationId", &a)],
+    )
+    .await
+    .ok();
     let g = app
-        .rpc("GetApplication", &[("InstanceId", &i), ("ApplicationId", &a)])
+        .rpc(
+            "GetApplication",
+            &[("InstanceId", &i), ("ApplicationId", &a)],
+        )
         .await
         .ok();
     assert_eq!(g["Application"]["Status"], "disabled");
@@ -482,11 +642,18 @@ async fn a_disabled_application_keeps_its_secrets_listable_and_obtainable() {
     let body = app
         .rpc(
             "ObtainApplicationClientSecret",
-            &[("InstanceId", &i), ("ApplicationId", &a), ("SecretId", &sid)],
+            &[
+                ("InstanceId", &i),
+                ("ApplicationId", &a),
+                ("SecretId", &sid),
+            ],
         )
         .await
         .ok();
-    assert_eq!(body["ApplicationClientSecret"]["ClientSecret"], plain.as_str());
+    assert_eq!(
+        body["ApplicationClientSecret"]["ClientSecret"],
+        plain.as_str()
+    );
 }
 
 #[tokio::test]
@@ -497,20 +664,35 @@ async fn deleting_an_application_removes_its_secrets_in_the_database() {
     app.create_secret(&i, &a).await;
     app.create_secret(&i, &a).await;
     app.create_secret(&i, &keep).await;
-    app.rpc("DeleteApplication", &[("InstanceId", &i), ("ApplicationId", &a)])
-        .await
-        .ok();
+    app.rpc(
+        "DeleteApplication",
+        &[("InstanceId", &i), ("ApplicationId", &a)],
+    )
+    .await
+    .ok();
     assert_eq!(
-        app.sql_count(&format!("SELECT count(*) FROM client_secrets WHERE application_id = '{a}'"))
-            .await,
+        app.sql_count(&format!(
+            "SELECT count(*) FROM client_secrets WHERE application_id = '{a}'"
+        ))
+        .await,
         0
     );
-    assert_eq!(app.sql_count("SELECT count(*) FROM client_secrets").await, 1);
-    app.rpc("GetApplication", &[("InstanceId", &i), ("ApplicationId", &a)])
-        .await
-        .err(404, "ResourceNotFound.Application");
-    let ids: HashSet<String> = ids_of(&app.rpc("ListApplications", &[("InstanceId", &i)]).await.ok())
-        .into_iter()
-        .collect();
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM client_secrets").await,
+        1
+    );
+    app.rpc(
+        "GetApplication",
+        &[("InstanceId", &i), ("ApplicationId", &a)],
+    )
+    .await
+    .err(404, "ResourceNotFound.Application");
+    let ids: HashSet<String> = ids_of(
+        &app.rpc("ListApplications", &[("InstanceId", &i)])
+            .await
+            .ok(),
+    )
+    .into_iter()
+    .collect();
     assert_eq!(ids, HashSet::from([keep]));
 }

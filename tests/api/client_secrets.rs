@@ -15,7 +15,10 @@ async fn create_returns_exactly_client_id_secret_id_and_plaintext() {
     let app = spawn_app().await;
     let (i, a) = app.m2m_app().await;
     let r = app
-        .rpc("CreateApplicationClientSecret", &[("InstanceId", &i), ("ApplicationId", &a)])
+        .rpc(
+            "CreateApplicationClientSecret",
+            &[("InstanceId", &i), ("ApplicationId", &a)],
+        )
         .await;
     assert_request_id(&r);
     let body = r.ok();
@@ -36,19 +39,35 @@ async fn list_masks_and_omits_unknown_times() {
     let (i, a) = app.m2m_app().await;
     let (sid, plain) = app.create_secret(&i, &a).await;
     let body = app
-        .rpc("ListApplicationClientSecrets", &[("InstanceId", &i), ("ApplicationId", &a)])
+        .rpc(
+            "ListApplicationClientSecrets",
+            &[("InstanceId", &i), ("ApplicationId", &a)],
+        )
         .await
         .ok();
-    assert_eq!(keys(&body), ["ApplicationClientSecrets", "RequestId", "TotalCount"]);
+    assert_eq!(
+        keys(&body),
+        ["ApplicationClientSecrets", "RequestId", "TotalCount"]
+    );
     assert_eq!(body["TotalCount"], 1);
     let s = &body["ApplicationClientSecrets"][0];
     // Never used, never expires: both times omitted, not 0.
     assert_eq!(
         keys(s),
-        ["ApplicationId", "ClientId", "ClientSecret", "InstanceId", "SecretId", "Status"]
+        [
+            "ApplicationId",
+            "ClientId",
+            "ClientSecret",
+            "InstanceId",
+            "SecretId",
+            "Status"
+        ]
     );
     let masked = s["ClientSecret"].as_str().unwrap();
-    assert_eq!(masked, format!("{}{}{}", &plain[..4], "*".repeat(38), &plain[42..]));
+    assert_eq!(
+        masked,
+        format!("{}{}{}", &plain[..4], "*".repeat(38), &plain[42..])
+    );
     assert_eq!(s["SecretId"], sid.as_str());
     assert_eq!(s["Status"], "enabled");
     assert_eq!(s["InstanceId"], i.as_str());
@@ -64,12 +83,20 @@ async fn obtain_returns_the_plaintext_and_every_field() {
     let created = app
         .rpc(
             "CreateApplicationClientSecret",
-            &[("InstanceId", &i), ("ApplicationId", &a), ("ExpirationTime", &exp)],
+            &[
+                ("InstanceId", &i),
+                ("ApplicationId", &a),
+                ("ExpirationTime", &exp),
+            ],
         )
         .await
         .ok();
-    let sid = created["ApplicationClientSecret"]["SecretId"].as_str().unwrap();
-    let plain = created["ApplicationClientSecret"]["ClientSecret"].as_str().unwrap();
+    let sid = created["ApplicationClientSecret"]["SecretId"]
+        .as_str()
+        .unwrap();
+    let plain = created["ApplicationClientSecret"]["ClientSecret"]
+        .as_str()
+        .unwrap();
     let body = app
         .rpc(
             "ObtainApplicationClientSecret",
@@ -99,7 +126,11 @@ async fn enable_disable_are_idempotent_and_delete_works_in_any_status() {
     let app = spawn_app().await;
     let (i, a) = app.m2m_app().await;
     let (sid, _) = app.create_secret(&i, &a).await;
-    let ids = [("InstanceId", i.as_str()), ("ApplicationId", a.as_str()), ("SecretId", sid.as_str())];
+    let ids = [
+        ("InstanceId", i.as_str()),
+        ("ApplicationId", a.as_str()),
+        ("SecretId", sid.as_str()),
+    ];
     for action in [
         "DisableApplicationClientSecret",
         "DisableApplicationClientSecret",
@@ -166,7 +197,11 @@ async fn expiration_time_rules() {
         let r = app
             .rpc(
                 "CreateApplicationClientSecret",
-                &[("InstanceId", &i), ("ApplicationId", &a), ("ExpirationTime", value)],
+                &[
+                    ("InstanceId", &i),
+                    ("ApplicationId", &a),
+                    ("ExpirationTime", value),
+                ],
             )
             .await;
         r.err(400, "InvalidParameter.ExpirationTime");
@@ -176,17 +211,30 @@ async fn expiration_time_rules() {
     let secs = app
         .rpc(
             "CreateApplicationClientSecret",
-            &[("InstanceId", &i), ("ApplicationId", &a), ("ExpirationTime", &seconds)],
+            &[
+                ("InstanceId", &i),
+                ("ApplicationId", &a),
+                ("ExpirationTime", &seconds),
+            ],
         )
         .await;
-    assert!(secs.body["Message"].as_str().unwrap().contains("milliseconds"));
+    assert!(
+        secs.body["Message"]
+            .as_str()
+            .unwrap()
+            .contains("milliseconds")
+    );
     // Nothing was half-created.
     assert!(app.list_secrets(&i, &a).await.is_empty());
     // The edges are accepted.
     let one_day = (now_ms() + 86_400_000 + 60_000).to_string();
     app.rpc(
         "CreateApplicationClientSecret",
-        &[("InstanceId", &i), ("ApplicationId", &a), ("ExpirationTime", &one_day)],
+        &[
+            ("InstanceId", &i),
+            ("ApplicationId", &a),
+            ("ExpirationTime", &one_day),
+        ],
     )
     .await
     .ok();
@@ -199,14 +247,21 @@ async fn the_third_secret_is_refused() {
     let (first, _) = app.create_secret(&i, &a).await;
     app.rpc(
         "DisableApplicationClientSecret",
-        &[("InstanceId", &i), ("ApplicationId", &a), ("SecretId", &first)],
+        &[
+            ("InstanceId", &i),
+            ("ApplicationId", &a),
+            ("SecretId", &first),
+        ],
     )
     .await
     .ok();
     app.create_secret(&i, &a).await;
-    app.rpc("CreateApplicationClientSecret", &[("InstanceId", &i), ("ApplicationId", &a)])
-        .await
-        .err(400, "QuotaExceeded.ApplicationClientSecret");
+    app.rpc(
+        "CreateApplicationClientSecret",
+        &[("InstanceId", &i), ("ApplicationId", &a)],
+    )
+    .await
+    .err(400, "QuotaExceeded.ApplicationClientSecret");
 }
 
 #[tokio::test]
@@ -249,7 +304,10 @@ async fn ten_concurrent_creates_give_exactly_two_secrets() {
             )
             .await
             .ok();
-        assert_eq!(body["ApplicationClientSecret"]["ClientSecret"], plain.as_str());
+        assert_eq!(
+            body["ApplicationClientSecret"]["ClientSecret"],
+            plain.as_str()
+        );
     }
 }
 
@@ -262,20 +320,32 @@ async fn lookups_are_scoped_by_instance_application_and_secret() {
     // A secret of another application.
     app.rpc(
         "ObtainApplicationClientSecret",
-        &[("InstanceId", &i2), ("ApplicationId", &a2), ("SecretId", &sid1)],
+        &[
+            ("InstanceId", &i2),
+            ("ApplicationId", &a2),
+            ("SecretId", &sid1),
+        ],
     )
     .await
     .err(404, "ResourceNotFound.ApplicationClientSecret");
     // The right application under the wrong instance.
     app.rpc(
         "ObtainApplicationClientSecret",
-        &[("InstanceId", &i2), ("ApplicationId", &a1), ("SecretId", &sid1)],
+        &[
+            ("InstanceId", &i2),
+            ("ApplicationId", &a1),
+            ("SecretId", &sid1),
+        ],
     )
     .await
     .err(404, "ResourceNotFound.Application");
     app.rpc(
         "DisableApplicationClientSecret",
-        &[("InstanceId", &i2), ("ApplicationId", &a2), ("SecretId", &sid1)],
+        &[
+            ("InstanceId", &i2),
+            ("ApplicationId", &a2),
+            ("SecretId", &sid1),
+        ],
     )
     .await
     .err(404, "ResourceNotFound.ApplicationClientSecret");
@@ -297,7 +367,11 @@ async fn obtain_with_sealing_off_is_a_clear_error_and_the_rest_works() {
     let (sid, _) = app.create_secret(&i, &a).await;
     app.rpc(
         "ObtainApplicationClientSecret",
-        &[("InstanceId", &i), ("ApplicationId", &a), ("SecretId", &sid)],
+        &[
+            ("InstanceId", &i),
+            ("ApplicationId", &a),
+            ("SecretId", &sid),
+        ],
     )
     .await
     .err(400, "OperationNotSupported.SecretRetrieval");
@@ -324,7 +398,11 @@ async fn a_tampered_sealed_copy_is_an_opaque_internal_error() {
     let r = app
         .rpc(
             "ObtainApplicationClientSecret",
-            &[("InstanceId", &i), ("ApplicationId", &a), ("SecretId", &sid)],
+            &[
+                ("InstanceId", &i),
+                ("ApplicationId", &a),
+                ("SecretId", &sid),
+            ],
         )
         .await;
     r.err(500, "InternalError");

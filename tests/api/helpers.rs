@@ -146,7 +146,13 @@ impl TestApp {
     }
 
     /// A raw request line (for encodings reqwest would fix up).
-    pub async fn raw(&self, method: &str, path_and_query: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+    pub async fn raw(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Reply {
         let mut req = self.client.request(
             reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
             format!("{}{}", self.address, path_and_query),
@@ -250,6 +256,16 @@ impl TestApp {
             t.await.unwrap().unwrap();
         }
         self.dir.clone()
+    }
+}
+
+pub trait ClockExt {
+    fn now_ms_pub(&self) -> i64;
+}
+
+impl ClockExt for ManualClock {
+    fn now_ms_pub(&self) -> i64 {
+        self.now_ms()
     }
 }
 

@@ -43,9 +43,18 @@ async fn get_instance_has_every_field_with_local_values() {
 #[tokio::test]
 async fn client_token_makes_create_idempotent() {
     let app = spawn_app().await;
-    let a = app.rpc("CreateInstance", &[("ClientToken", "t-1")]).await.ok();
-    let b = app.rpc("CreateInstance", &[("ClientToken", "t-1")]).await.ok();
-    let c = app.rpc("CreateInstance", &[("ClientToken", "t-2")]).await.ok();
+    let a = app
+        .rpc("CreateInstance", &[("ClientToken", "t-1")])
+        .await
+        .ok();
+    let b = app
+        .rpc("CreateInstance", &[("ClientToken", "t-1")])
+        .await
+        .ok();
+    let c = app
+        .rpc("CreateInstance", &[("ClientToken", "t-2")])
+        .await
+        .ok();
     assert_eq!(a["InstanceId"], b["InstanceId"]);
     assert_ne!(a["InstanceId"], c["InstanceId"]);
     let list = app.rpc("ListInstances", &[]).await.ok();
@@ -78,26 +87,43 @@ async fn list_delete_and_update_description() {
     assert_eq!(got, [ids[2].as_str(), ids[3].as_str()]);
     assert!(page["Instances"][0].get("DomainConfig").is_none());
     let filtered = app
-        .rpc("ListInstances", &[("InstanceIds.1", &ids[4]), ("InstanceIds.2", &ids[0])])
+        .rpc(
+            "ListInstances",
+            &[("InstanceIds.1", &ids[4]), ("InstanceIds.2", &ids[0])],
+        )
         .await
         .ok();
     assert_eq!(filtered["TotalCount"], 2);
-    let none = app.rpc("ListInstances", &[("ServiceManaged", "true")]).await.ok();
+    let none = app
+        .rpc("ListInstances", &[("ServiceManaged", "true")])
+        .await
+        .ok();
     assert_eq!(none["TotalCount"], 0);
     let past_end = app.rpc("ListInstances", &[("PageNumber", "9")]).await.ok();
     assert_eq!(past_end["TotalCount"], 5);
     assert_eq!(past_end["Instances"].as_array().unwrap().len(), 0);
 
-    app.rpc("UpdateInstanceDescription", &[("InstanceId", &ids[0]), ("Description", "new words")])
+    app.rpc(
+        "UpdateInstanceDescription",
+        &[("InstanceId", &ids[0]), ("Description", "new words")],
+    )
+    .await
+    .ok();
+    let got = app
+        .rpc("GetInstance", &[("InstanceId", &ids[0])])
         .await
         .ok();
-    let got = app.rpc("GetInstance", &[("InstanceId", &ids[0])]).await.ok();
     assert_eq!(got["Instance"]["Description"], "new words");
-    app.rpc("UpdateInstanceDescription", &[("InstanceId", &ids[0]), ("Description", &"d".repeat(129))])
-        .await
-        .err(400, "InvalidParameter.Description");
+    app.rpc(
+        "UpdateInstanceDescription",
+        &[("InstanceId", &ids[0]), ("Description", &"d".repeat(129))],
+    )
+    .await
+    .err(400, "InvalidParameter.Description");
 
-    app.rpc("DeleteInstance", &[("InstanceId", &ids[0])]).await.ok();
+    app.rpc("DeleteInstance", &[("InstanceId", &ids[0])])
+        .await
+        .ok();
     app.rpc("GetInstance", &[("InstanceId", &ids[0])])
         .await
         .err(404, "ResourceNotFound.Instance");
@@ -127,7 +153,10 @@ async fn deleting_an_instance_removes_everything_under_it_in_the_database() {
                 ("ApplicationId", &rs),
                 ("AuthorizationType", "authorize_required"),
                 ("ResourceServerScopeName", "Read"),
-                ("ResourceServerScopeType", "urn:alibaba:idaas:resourceserver:scope:delegated"),
+                (
+                    "ResourceServerScopeType",
+                    "urn:alibaba:idaas:resourceserver:scope:delegated",
+                ),
                 ("ResourceServerScopeValue", "read"),
             ],
         )
@@ -155,10 +184,16 @@ async fn deleting_an_instance_removes_everything_under_it_in_the_database() {
         ("resource_server_scopes", "instance_id"),
     ] {
         let n = app
-            .sql_count(&format!("SELECT count(*) FROM {table} WHERE {column} = '{i}'"))
+            .sql_count(&format!(
+                "SELECT count(*) FROM {table} WHERE {column} = '{i}'"
+            ))
             .await;
         assert_eq!(n, 0, "{table}");
     }
     assert_eq!(app.sql_count("SELECT count(*) FROM scope_grants").await, 0);
-    assert_eq!(app.sql_count("SELECT count(*) FROM client_secrets").await, 1, "other instance kept");
+    assert_eq!(
+        app.sql_count("SELECT count(*) FROM client_secrets").await,
+        1,
+        "other instance kept"
+    );
 }

@@ -1,2 +1,847 @@
-#[allow(unused_imports)]
+use std::collections::HashSet;
+
+use base64::Engine;
+use eiam_local::domain::Toggle;
+use eiam_local::domain::client_secret::{FixedSecret, insert_with_value};
+use eiam_local::domain::ids::{ApplicationId, InstanceId, SecretId};
+use eiam_local::domain::secret::SecretValue;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde_json::{Value, json};
+
 use crate::helpers::*;
+
+const RS: &str = "https://orders.example.com";
+
+/// An instance with a resource server (scopes read, write) and an M2M client granted `read`.
+pub struct M2m {
+    pub instance: String,
+    pub server: String,
+    pub client: String,
+    pub read: String,
+    pub write: String,
+}
+
+pub async fn m2m_setup(app: &TestApp) -> M2m {
+    let instance = app.create_instance().await;
+    let server = app.create_app(&instance, "orders api", "oauth2/m2m").await;
+    let client = app.create_app(&instance, "worker", "oauth2/m2m").await;
+    let ids = [
+        ("InstanceId", instance.as_str()),
+        ("ApplicationId", server.as_str()),
+    ];
+    app.rpc("EnableApplicationResourceServer", &ids).await.ok();
+    app.rpc(
+        "SetApplicationResourceServerIdentifier",
+        &[ids[0], ids[1], ("ResourceServerIdentifier", RS)],
+    )
+    .await
+    .ok();
+    let mut scope_ids = Vec::new();
+    for v in ["orders:read", "orders:write"] {
+        let body = app
+            .rpc(
+                "CreateResourceServerScope",
+                &[
+                    ids[0],
+                    ids[1],
+                    ("AuthorizationType", "authorize_required"),
+                    ("ResourceServerScopeName", v),
+                    (
+                        "ResourceServerScopeType",
+                        "urn:alibaba:idaas:resourceserver:scope:delegated",
+                    ),
+                    ("ResourceServerScopeValue", v),
+                ],
+            )
+            .await
+            .ok();
+        scope_ids.push(body["ResourceServerScopeId"].as_str().unwrap().to_owned());
+    }
+    app.rpc(
+        "AuthorizeResourceServerScopesToClient",
+        &[
+            ("InstanceId", &instance),
+            ("ClientApplicationId", &client),
+            ("ResourceServerApplicationId", &server),
+            ("ResourceServerScopeIds.1", &scope_ids[0]),
+        ],
+    )
+    .await
+    .ok();
+    M2m {
+        instance,
+        server,
+        client,
+        read: scope_ids[0].clone(),
+        write: scope_ids[1].clone(),
+    }
+}
+
+impl TestApp {
+    pub fn token_url(&self, instance: &str) -> String {
+        format!(
+            "{}/{instance}/api/v2/iauths_system/oauth2/token",
+            self.address
+        )
+    }
+
+    pub async fn token_basic(
+        &self,
+        instance: &str,
+        user: &str,
+        pass: &str,
+        scope: &str,
+    ) -> (u16, Value, reqwest::header::HeaderMap) {
+        let header = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+        );
+        self.token_with_header(
+            instance,
+            &header,
+            &[("grant_type", "client_credentials"), ("scope", scope)],
+        )
+        .await
+    }
+
+    pub async fn token_with_header(
+        &self,
+        instance: &str,
+        authorization: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Value, reqwest::header::HeaderMap) {
+        let r = self
+            .client
+            .post(self.token_url(instance))
+            .header("authorization", authorization)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        (status, r.json().await.unwrap(), headers)
+    }
+
+    pub async fn token_post(&self, instance: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.token_url(instance))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
+    /// A token by client_secret_post; asserts success.
+    pub async fn token(&self, instance: &str, client: &str, secret: &str, scope: &str) -> Value {
+        let (status, body) = self
+            .token_post(
+                instance,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client),
+                    ("client_secret", secret),
+                    ("scope", scope),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    pub async fn fixed_secret(&self, instance: &str, app_id: &str, value: &str) -> String {
+        let id = insert_with_value(
+            &self.state,
+            &InstanceId::parse(instance).unwrap(),
+            &ApplicationId::parse(app_id).unwrap(),
+            FixedSecret {
+                id: SecretId::generate(),
+                value: SecretValue::parse(value).unwrap(),
+                status: Toggle::Enabled,
+                expires_at: None,
+            },
+        )
+        .await
+        .unwrap();
+        id.into_string()
+    }
+
+    pub async fn last_used(&self, instance: &str, app: &str, secret_id: &str) -> Option<i64> {
+        self.list_secrets(instance, app)
+            .await
+            .iter()
+            .find(|s| s["SecretId"] == secret_id)
+            .expect("secret listed")
+            .get("LastUsedTime")
+            .map(|v| v.as_i64().unwrap())
+    }
+}
+
+fn read_scope() -> String {
+    format!("{RS}|orders:read")
+}
+
+#[tokio::test]
+async fn basic_with_encoded_or_raw_secret_and_post_with_encoded_secret() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let value = "a+b/c=d&e:f%g";
+    app.fixed_secret(&m.instance, &m.client, value).await;
+    let encoded = "a%2Bb%2Fc%3Dd%26e%3Af%25g";
+    let (s, body, _) = app
+        .token_basic(&m.instance, &m.client, encoded, &read_scope())
+        .await;
+    assert_eq!(s, 200, "form-encoded Basic: {body}");
+    let (s, body, _) = app
+        .token_basic(&m.instance, &m.client, value, &read_scope())
+        .await;
+    assert_eq!(s, 200, "raw Basic (cloud-idaas-core style): {body}");
+    // client_secret_post: reqwest form-encodes the value.
+    app.token(&m.instance, &m.client, value, &read_scope())
+        .await;
+
+    let (s, body, headers) = app
+        .token_basic(&m.instance, &m.client, "a+b/c=d&e:f%h", &read_scope())
+        .await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
+    assert!(
+        headers
+            .get("www-authenticate")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    let no_colon = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("nocolonhere")
+    );
+    let (s, body, _) = app
+        .token_with_header(
+            &m.instance,
+            &no_colon,
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_request")));
+    let (s, body, _) = app
+        .token_with_header(
+            &m.instance,
+            "Basic ***not-base64***",
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_request")));
+}
+
+#[tokio::test]
+async fn unknown_client_and_wrong_secret_look_the_same() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let (_, plain) = app.create_secret(&m.instance, &m.client).await;
+    let wrong = app
+        .token_basic(&m.instance, &m.client, &format!("{plain}x"), &read_scope())
+        .await;
+    let unknown = app
+        .token_basic(
+            &m.instance,
+            "app_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+            &plain,
+            &read_scope(),
+        )
+        .await;
+    let garbage = app
+        .token_basic(&m.instance, "not-an-app", &plain, &read_scope())
+        .await;
+    for (s, body, headers) in [wrong, unknown, garbage] {
+        assert_eq!(s, 401);
+        assert_eq!(
+            body,
+            json!({"error": "invalid_client", "error_description": "Client authentication failed: unknown client, or no usable secret matches."})
+        );
+        assert!(headers.contains_key("www-authenticate"));
+    }
+    let (s, body) = app
+        .token_post(
+            &m.instance,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &m.client),
+                ("client_secret", "nope"),
+            ],
+        )
+        .await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
+}
+
+#[tokio::test]
+async fn the_token_verifies_against_the_jwks() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let (_, plain) = app.create_secret(&m.instance, &m.client).await;
+    let r = app
+        .client
+        .post(app.token_url(&m.instance))
+        .basic_auth(&m.client, Some(&plain))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", &read_scope()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 1200);
+    assert_eq!(body["scope"], read_scope());
+    let issuer = format!("{}/{}/api/v2/iauths_system/oauth2", app.address, m.instance);
+    let discovery: Value = app
+        .client
+        .get(format!("{issuer}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovery["issuer"], issuer.as_str());
+    assert_eq!(
+        discovery["token_endpoint"],
+        app.token_url(&m.instance).as_str()
+    );
+    let jwks: jsonwebtoken::jwk::JwkSet = app
+        .client
+        .get(discovery["jwks_uri"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = body["access_token"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    assert_eq!(header.alg, Algorithm::RS256);
+    let jwk = jwks
+        .find(header.kid.as_deref().unwrap())
+        .expect("kid in JWKS");
+    let mut v = Validation::new(Algorithm::RS256);
+    v.set_audience(&[RS]);
+    v.set_issuer(&[&issuer]);
+    let claims = jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(jwk).unwrap(), &v)
+        .unwrap()
+        .claims;
+    assert_eq!(claims["sub"], m.client.as_str());
+    assert_eq!(claims["client_id"], m.client.as_str());
+    assert_eq!(claims["scope"], read_scope());
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        1200
+    );
+    assert!(claims["jti"].as_str().is_some());
+    assert_eq!(body["expires_at"], claims["exp"]);
+}
+
+#[tokio::test]
+async fn es256_can_be_selected() {
+    let app =
+        spawn_app_with(|s| s.token_algorithm = eiam_local::config::TokenAlgorithm::Es256).await;
+    let m = m2m_setup(&app).await;
+    let (_, plain) = app.create_secret(&m.instance, &m.client).await;
+    let body = app
+        .token(&m.instance, &m.client, &plain, &read_scope())
+        .await;
+    let header = jsonwebtoken::decode_header(body["access_token"].as_str().unwrap()).unwrap();
+    assert_eq!(header.alg, Algorithm::ES256);
+}
+
+#[tokio::test]
+async fn scopes_grants_and_switches() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let (_, plain) = app.create_secret(&m.instance, &m.client).await;
+    let ask = |scope: String| {
+        let (app, m, plain) = (&app, &m, plain.clone());
+        async move {
+            app.token_post(
+                &m.instance,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &m.client),
+                    ("client_secret", &plain),
+                    ("scope", &scope),
+                ],
+            )
+            .await
+        }
+    };
+    let error = |r: (u16, Value)| (r.0, r.1["error"].as_str().unwrap_or("").to_owned());
+    // Not granted, unknown scope, unknown server, bad syntax, none at all.
+    assert_eq!(
+        error(ask(format!("{RS}|orders:write")).await),
+        (400, "invalid_scope".into())
+    );
+    assert_eq!(
+        error(ask(format!("{RS}|nope")).await),
+        (400, "invalid_scope".into())
+    );
+    assert_eq!(
+        error(ask("https://other|x".into()).await),
+        (400, "invalid_scope".into())
+    );
+    assert_eq!(
+        error(ask("no-pipe".into()).await),
+        (400, "invalid_scope".into())
+    );
+    assert_eq!(error(ask(" ".into()).await), (400, "invalid_scope".into()));
+    // .all = everything granted (only read so far).
+    let (s, body) = ask(format!("{RS}|.all")).await;
+    assert_eq!(
+        (s, body["scope"].as_str().unwrap()),
+        (200, read_scope().as_str())
+    );
+    // Granting the whole server gives every scope.
+    app.rpc(
+        "AuthorizeResourceServerToClient",
+        &[
+            ("InstanceId", &m.instance),
+            ("ClientApplicationId", &m.client),
+            ("ResourceServerApplicationId", &m.server),
+        ],
+    )
+    .await
+    .ok();
+    let (s, body) = ask(format!("{RS}|.all")).await;
+    assert_eq!(s, 200);
+    let got: HashSet<&str> = body["scope"].as_str().unwrap().split(' ').collect();
+    let want = format!("{RS}|orders:write");
+    assert_eq!(got, HashSet::from([read_scope().as_str(), want.as_str()]));
+    app.rpc(
+        "RevokeResourceServerFromClient",
+        &[
+            ("InstanceId", &m.instance),
+            ("ClientApplicationId", &m.client),
+            ("ResourceServerApplicationId", &m.server),
+        ],
+    )
+    .await
+    .ok();
+    assert_eq!(
+        error(ask(format!("{RS}|orders:read")).await),
+        (400, "invalid_scope".into()),
+        "revoking the server revokes its scopes"
+    );
+    app.rpc(
+        "AuthorizeResourceServerScopesToClient",
+        &[
+            ("InstanceId", &m.instance),
+            ("ClientApplicationId", &m.client),
+            ("ResourceServerApplicationId", &m.server),
+            ("ResourceServerScopeIds.1", &m.read),
+            ("ResourceServerScopeIds.2", &m.write),
+        ],
+    )
+    .await
+    .ok();
+    assert_eq!(ask(format!("{RS}|orders:write")).await.0, 200);
+    app.rpc(
+        "RevokeResourceServerScopesFromClient",
+        &[
+            ("InstanceId", &m.instance),
+            ("ClientApplicationId", &m.client),
+            ("ResourceServerApplicationId", &m.server),
+            ("ResourceServerScopeIds.1", &m.write),
+        ],
+    )
+    .await
+    .ok();
+    assert_eq!(
+        error(ask(format!("{RS}|orders:write")).await),
+        (400, "invalid_scope".into())
+    );
+    // Resource server disabled.
+    let server_ids = [
+        ("InstanceId", m.instance.as_str()),
+        ("ApplicationId", m.server.as_str()),
+    ];
+    app.rpc("DisableApplicationResourceServer", &server_ids)
+        .await
+        .ok();
+    assert_eq!(
+        error(ask(read_scope()).await),
+        (400, "invalid_scope".into())
+    );
+    app.rpc("EnableApplicationResourceServer", &server_ids)
+        .await
+        .ok();
+    assert_eq!(ask(read_scope()).await.0, 200);
+    // M2M client disabled: unauthorized_client. Application disabled: invalid_client.
+    let client_ids = [
+        ("InstanceId", m.instance.as_str()),
+        ("ApplicationId", m.client.as_str()),
+    ];
+    app.rpc("DisableApplicationM2MClient", &client_ids)
+        .await
+        .ok();
+    assert_eq!(
+        error(ask(read_scope()).await),
+        (400, "unauthorized_client".into())
+    );
+    app.rpc("EnableApplicationM2MClient", &client_ids)
+        .await
+        .ok();
+    app.rpc("DisableApplication", &client_ids).await.ok();
+    assert_eq!(
+        error(ask(read_scope()).await),
+        (401, "invalid_client".into())
+    );
+    app.rpc("EnableApplication", &client_ids).await.ok();
+    assert_eq!(ask(read_scope()).await.0, 200);
+}
+
+#[tokio::test]
+async fn secret_status_changes_take_effect_on_the_next_request() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let (s1, p1) = app.create_secret(&m.instance, &m.client).await;
+    let (_, p2) = app.create_secret(&m.instance, &m.client).await;
+    app.token(&m.instance, &m.client, &p1, &read_scope()).await;
+    let ids = [
+        ("InstanceId", m.instance.as_str()),
+        ("ApplicationId", m.client.as_str()),
+        ("SecretId", s1.as_str()),
+    ];
+    app.rpc("DisableApplicationClientSecret", &ids).await.ok();
+    let (s, body, _) = app
+        .token_basic(&m.instance, &m.client, &p1, &read_scope())
+        .await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
+    app.token(&m.instance, &m.client, &p2, &read_scope()).await;
+    app.rpc("EnableApplicationClientSecret", &ids).await.ok();
+    app.token(&m.instance, &m.client, &p1, &read_scope()).await;
+    app.rpc("DeleteApplicationClientSecret", &ids).await.ok();
+    let (s, _, _) = app
+        .token_basic(&m.instance, &m.client, &p1, &read_scope())
+        .await;
+    assert_eq!(s, 401);
+    // A change made directly in SQL counts too.
+    let store = eiam_local::storage::SqliteStore::open(&app.db_path, 1)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE client_secrets SET status = 'disabled'")
+        .execute(store.writer_pool())
+        .await
+        .unwrap();
+    let (s, _, _) = app
+        .token_basic(&m.instance, &m.client, &p2, &read_scope())
+        .await;
+    assert_eq!(s, 401);
+}
+
+#[tokio::test]
+async fn expiry_is_exact_to_the_millisecond() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let now = app.clock.now_ms_pub();
+    let exp = now + 2 * 86_400_000;
+    let body = app
+        .rpc(
+            "CreateApplicationClientSecret",
+            &[
+                ("InstanceId", &m.instance),
+                ("ApplicationId", &m.client),
+                ("ExpirationTime", &exp.to_string()),
+            ],
+        )
+        .await
+        .ok();
+    let sid = body["ApplicationClientSecret"]["SecretId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let plain = body["ApplicationClientSecret"]["ClientSecret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.clock.set(exp - 1);
+    app.token(&m.instance, &m.client, &plain, &read_scope())
+        .await;
+    let used = app.last_used(&m.instance, &m.client, &sid).await;
+    assert_eq!(used, Some(exp - 1));
+    app.clock.set(exp);
+    let (s, body, _) = app
+        .token_basic(&m.instance, &m.client, &plain, &read_scope())
+        .await;
+    assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
+    assert_eq!(
+        app.last_used(&m.instance, &m.client, &sid).await,
+        Some(exp - 1),
+        "expired attempts leave it"
+    );
+}
+
+#[tokio::test]
+async fn last_used_time_is_set_by_successes_only() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let (sid, plain) = app.create_secret(&m.instance, &m.client).await;
+    assert_eq!(app.last_used(&m.instance, &m.client, &sid).await, None);
+    app.clock.advance(5);
+    let t1 = app.clock.now_ms_pub();
+    app.token(&m.instance, &m.client, &plain, &read_scope())
+        .await;
+    // Read-your-writes: the very next List shows it.
+    assert_eq!(app.last_used(&m.instance, &m.client, &sid).await, Some(t1));
+    let obtained = app
+        .rpc(
+            "ObtainApplicationClientSecret",
+            &[
+                ("InstanceId", &m.instance),
+                ("ApplicationId", &m.client),
+                ("SecretId", &sid),
+            ],
+        )
+        .await
+        .ok();
+    assert_eq!(obtained["ApplicationClientSecret"]["LastUsedTime"], t1);
+    app.clock.advance(1000);
+    app.token_basic(&m.instance, &m.client, "wrong-secret-value", &read_scope())
+        .await;
+    let ids = [
+        ("InstanceId", m.instance.as_str()),
+        ("ApplicationId", m.client.as_str()),
+        ("SecretId", sid.as_str()),
+    ];
+    app.rpc("DisableApplicationClientSecret", &ids).await.ok();
+    app.token_basic(&m.instance, &m.client, &plain, &read_scope())
+        .await;
+    app.rpc("EnableApplicationClientSecret", &ids).await.ok();
+    assert_eq!(app.last_used(&m.instance, &m.client, &sid).await, Some(t1));
+    // In the database within a second (the flusher runs every 50 ms in tests).
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_eq!(
+        app.sql_count(&format!(
+            "SELECT last_used_at_ms FROM client_secrets WHERE secret_id = '{sid}'"
+        ))
+        .await,
+        t1
+    );
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_token_requests() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let (sid, plain) = app.create_secret(&m.instance, &m.client).await;
+    let scope = read_scope();
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", m.client.as_str()),
+        ("client_secret", plain.as_str()),
+        ("scope", scope.as_str()),
+    ];
+    let mut last_seen = 0;
+    let instance = m.instance.as_str();
+    let requests = (0..200).map(|n| {
+        let app = &app;
+        let form = &form;
+        async move {
+            app.clock.advance(n % 3);
+            app.token_post(instance, form).await
+        }
+    });
+    let results = futures_util::future::join_all(requests).await;
+    for (status, body) in &results {
+        assert_eq!(*status, 200, "{body}");
+        assert!(!body.to_string().contains("locked"));
+    }
+    let used = app.last_used(&m.instance, &m.client, &sid).await.unwrap();
+    assert!(used >= last_seen);
+    last_seen = used;
+    assert_eq!(used, app.clock.now_ms_pub(), "the latest success wins");
+    let dir = app.stop().await;
+    let app = spawn_in(dir, |_| {}).await;
+    assert_eq!(
+        app.last_used(&m.instance, &m.client, &sid).await,
+        Some(last_seen),
+        "flushed at shutdown"
+    );
+}
+
+fn assertion(secret: &str, client: &str, aud: &str, exp: i64, jti: &str) -> String {
+    let claims =
+        json!({"iss": client, "sub": client, "aud": aud, "exp": exp, "iat": exp - 300, "jti": jti});
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn client_secret_jwt() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let (s1, _) = app.create_secret(&m.instance, &m.client).await;
+    let (s2, p2) = app.create_secret(&m.instance, &m.client).await;
+    let exp = app.clock.now_ms_pub() / 1000 + 300;
+    let url = app.token_url(&m.instance);
+    let send = |assertion: String| {
+        let app = &app;
+        let instance = m.instance.clone();
+        async move {
+            app.token_post(
+                &instance,
+                &[
+                    ("grant_type", "client_credentials"),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", &assertion),
+                    ("scope", &read_scope()),
+                ],
+            )
+            .await
+        }
+    };
+    let (s, body) = send(assertion(&p2, &m.client, &url, exp, "jti-1")).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(app.last_used(&m.instance, &m.client, &s2).await.is_some());
+    assert!(
+        app.last_used(&m.instance, &m.client, &s1).await.is_none(),
+        "only the secret that signed"
+    );
+    let (s, body) = send(assertion(&p2, &m.client, &url, exp, "jti-1")).await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (401, Some("invalid_client")),
+        "replayed jti"
+    );
+    let issuer = url.trim_end_matches("/token").to_owned();
+    assert_eq!(
+        send(assertion(&p2, &m.client, &issuer, exp, "jti-2"))
+            .await
+            .0,
+        200,
+        "issuer as audience"
+    );
+    assert_eq!(
+        send(assertion(&p2, &m.client, "https://elsewhere", exp, "jti-3"))
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        send(assertion("wrong", &m.client, &url, exp, "jti-4"))
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        send(assertion(&p2, &m.client, &url, exp + 7200, "jti-5"))
+            .await
+            .0,
+        401,
+        "more than an hour ahead"
+    );
+    assert_eq!(
+        send(assertion(&p2, &m.client, &url, exp - 600, "jti-6"))
+            .await
+            .0,
+        401,
+        "expired"
+    );
+    let (s, body) = send("not.a.jwt".into()).await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_request")));
+}
+
+#[tokio::test]
+async fn request_errors_follow_rfc_6749() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let (_, plain) = app.create_secret(&m.instance, &m.client).await;
+    let (s, body) = app
+        .token_post(
+            &m.instance,
+            &[
+                ("grant_type", "password"),
+                ("client_id", &m.client),
+                ("client_secret", &plain),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("unsupported_grant_type"))
+    );
+    let (s, body) = app
+        .token_post(
+            &m.instance,
+            &[("client_id", &m.client), ("client_secret", &plain)],
+        )
+        .await;
+    assert_eq!((s, body["error"].as_str()), (400, Some("invalid_request")));
+    let (s, body, _) = app
+        .token_with_header(
+            &m.instance,
+            &format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{}:{plain}", m.client))
+            ),
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &m.client),
+                ("client_secret", &plain),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (400, Some("invalid_request")),
+        "two methods"
+    );
+    let (s, body) = app
+        .token_post(
+            "idaas_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    assert_eq!(s, 404, "{body}");
+    let r = app
+        .client
+        .get(app.token_url(&m.instance))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+}
+
+#[tokio::test]
+async fn repeated_failures_are_slowed_down_but_never_locked_out() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let (_, plain) = app.create_secret(&m.instance, &m.client).await;
+    let started = std::time::Instant::now();
+    for _ in 0..4 {
+        let (s, _, _) = app
+            .token_basic(&m.instance, &m.client, "wrong", &read_scope())
+            .await;
+        assert_eq!(s, 401);
+    }
+    // 50 + 100 + 200 + 400 ms of delay.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(700));
+    let started = std::time::Instant::now();
+    app.token(&m.instance, &m.client, &plain, &read_scope())
+        .await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "the right secret is not delayed"
+    );
+}

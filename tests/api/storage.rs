@@ -8,7 +8,9 @@ fn file_bytes(path: &std::path::Path) -> Vec<u8> {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 #[tokio::test]
@@ -40,7 +42,9 @@ async fn no_plaintext_secret_in_the_database_or_its_wal() {
 async fn the_database_runs_in_wal_mode_with_foreign_keys() {
     let app = spawn_app().await;
     app.create_instance().await;
-    let store = eiam_local::storage::SqliteStore::open(&app.db_path, 1).await.unwrap();
+    let store = eiam_local::storage::SqliteStore::open(&app.db_path, 1)
+        .await
+        .unwrap();
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(store.reader_pool())
         .await
@@ -66,11 +70,18 @@ async fn secrets_survive_a_restart() {
     let body = app
         .rpc(
             "ObtainApplicationClientSecret",
-            &[("InstanceId", &i), ("ApplicationId", &a), ("SecretId", &sid)],
+            &[
+                ("InstanceId", &i),
+                ("ApplicationId", &a),
+                ("SecretId", &sid),
+            ],
         )
         .await
         .ok();
-    assert_eq!(body["ApplicationClientSecret"]["ClientSecret"], plain.as_str());
+    assert_eq!(
+        body["ApplicationClientSecret"]["ClientSecret"],
+        plain.as_str()
+    );
 }
 
 #[tokio::test]
@@ -133,7 +144,10 @@ async fn trace_logs_contain_no_plaintext() {
             r.json::<serde_json::Value>().await.unwrap()
         }
     };
-    let i = call("CreateInstance", vec![]).await["InstanceId"].as_str().unwrap().to_owned();
+    let i = call("CreateInstance", vec![]).await["InstanceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let a = call(
         "CreateApplication",
         vec![
@@ -152,11 +166,21 @@ async fn trace_logs_contain_no_plaintext() {
         vec![("InstanceId", i.clone()), ("ApplicationId", a.clone())],
     )
     .await;
-    let plain = created["ApplicationClientSecret"]["ClientSecret"].as_str().unwrap().to_owned();
-    let sid = created["ApplicationClientSecret"]["SecretId"].as_str().unwrap().to_owned();
+    let plain = created["ApplicationClientSecret"]["ClientSecret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sid = created["ApplicationClientSecret"]["SecretId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     call(
         "ObtainApplicationClientSecret",
-        vec![("InstanceId", i.clone()), ("ApplicationId", a.clone()), ("SecretId", sid)],
+        vec![
+            ("InstanceId", i.clone()),
+            ("ApplicationId", a.clone()),
+            ("SecretId", sid),
+        ],
     )
     .await;
     call(
@@ -191,7 +215,10 @@ async fn trace_logs_contain_no_plaintext() {
         let line = line.unwrap();
         lines += 1;
         assert!(!line.contains(&plain), "plaintext in the log: {line}");
-        assert!(!line.contains(&plain[4..42]), "part of the plaintext in the log: {line}");
+        assert!(
+            !line.contains(&plain[4..42]),
+            "part of the plaintext in the log: {line}"
+        );
     }
     assert!(lines > 20, "trace logging produced only {lines} lines");
 }

@@ -3,7 +3,9 @@ use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool};
 use super::SqliteStore;
 use super::rows::{APPLICATION_COLUMNS, ApplicationRow};
 use crate::clock::Millis;
-use crate::domain::application::{Application, ApplicationFilter, ApplicationPatch, FieldOperation};
+use crate::domain::application::{
+    Application, ApplicationFilter, ApplicationPatch, FieldOperation,
+};
 use crate::domain::ids::{ApplicationId, InstanceId};
 use crate::domain::paging::Page;
 use crate::error::{Error, Resource};
@@ -122,7 +124,8 @@ fn push_filter<'a>(
     instance_id: &'a InstanceId,
     f: &'a ApplicationFilter,
 ) {
-    qb.push(" WHERE a.instance_id = ").push_bind(instance_id.as_str());
+    qb.push(" WHERE a.instance_id = ")
+        .push_bind(instance_id.as_str());
     let eq = |qb: &mut QueryBuilder<Sqlite>, column: &str, v: &'a Option<String>| {
         if let Some(v) = v {
             qb.push(format!(" AND a.{column} = ")).push_bind(v.as_str());
@@ -144,7 +147,8 @@ fn push_filter<'a>(
             .push_bind(prefix.as_str());
     }
     if let Some(managed) = f.service_managed {
-        qb.push(" AND a.service_managed = ").push_bind(managed as i64);
+        qb.push(" AND a.service_managed = ")
+            .push_bind(managed as i64);
     }
     let in_list = |qb: &mut QueryBuilder<Sqlite>, column: &str, values: &'a [String]| {
         if !values.is_empty() {
@@ -228,7 +232,10 @@ pub async fn update(
         patch.resource_server_identifier.clone(),
     );
     set("owner_user_ids", patch.owner_user_ids.as_deref().map(json));
-    set("owner_group_ids", patch.owner_group_ids.as_deref().map(json));
+    set(
+        "owner_group_ids",
+        patch.owner_group_ids.as_deref().map(json),
+    );
     set("visibility", patch.visibility.as_deref().map(json));
     if let Some(logo) = &patch.logo_url {
         qb.push(", logo_url = ").push_bind(logo.clone());

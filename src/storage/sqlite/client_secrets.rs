@@ -21,11 +21,7 @@ pub async fn count(
     .await?)
 }
 
-pub async fn insert(
-    store: &SqliteStore,
-    s: &ClientSecretRecord,
-    quota: i64,
-) -> Result<(), Error> {
+pub async fn insert(store: &SqliteStore, s: &ClientSecretRecord, quota: i64) -> Result<(), Error> {
     let mut tx = store.begin().await?;
     let app_exists: Option<i64> = sqlx::query_scalar(
         "SELECT 1 FROM applications WHERE instance_id = ? AND application_id = ?",

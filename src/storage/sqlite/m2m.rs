@@ -108,7 +108,9 @@ pub async fn list_scopes(
     push_scope_filter(&mut count, instance_id, application_id, filter);
     let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
 
-    let mut qb = QueryBuilder::new(format!("SELECT {SCOPE_COLUMNS} FROM resource_server_scopes"));
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT {SCOPE_COLUMNS} FROM resource_server_scopes"
+    ));
     push_scope_filter(&mut qb, instance_id, application_id, filter);
     if let Some((created, id)) = after {
         qb.push(" AND (created_at_ms, scope_id) > (")

@@ -59,8 +59,8 @@ pub fn migrate(path: &Path) -> Result<Vec<String>, Error> {
     let path_text = path
         .to_str()
         .ok_or_else(|| Error::internal("the database path must be valid UTF-8"))?;
-    let mut config =
-        refinery::config::Config::new(refinery::config::ConfigDbType::Sqlite).set_db_path(path_text);
+    let mut config = refinery::config::Config::new(refinery::config::ConfigDbType::Sqlite)
+        .set_db_path(path_text);
     let report = embedded::migrations::runner()
         .run(&mut config)
         .map_err(|e| Error::internal(format!("migrations: {e}")))?;
@@ -215,11 +215,12 @@ impl Store for SqliteStore {
         instance_id: &InstanceId,
         id: &ApplicationId,
     ) -> Result<bool, Error> {
-        let r = sqlx::query("DELETE FROM applications WHERE instance_id = ? AND application_id = ?")
-            .bind(instance_id.as_str())
-            .bind(id.as_str())
-            .execute(&self.writer)
-            .await?;
+        let r =
+            sqlx::query("DELETE FROM applications WHERE instance_id = ? AND application_id = ?")
+                .bind(instance_id.as_str())
+                .bind(id.as_str())
+                .execute(&self.writer)
+                .await?;
         Ok(r.rows_affected() > 0)
     }
 
@@ -345,7 +346,15 @@ impl Store for SqliteStore {
         after: Option<(Millis, ScopeId)>,
         limit: i64,
     ) -> Result<(Vec<Scope>, i64), Error> {
-        m2m::list_scopes(&self.reader, instance_id, application_id, filter, after, limit).await
+        m2m::list_scopes(
+            &self.reader,
+            instance_id,
+            application_id,
+            filter,
+            after,
+            limit,
+        )
+        .await
     }
 
     async fn update_scope(
@@ -466,10 +475,7 @@ impl Store for SqliteStore {
         m2m::insert_signing_key(self, key).await
     }
 
-    async fn signing_keys(
-        &self,
-        instance_id: &InstanceId,
-    ) -> Result<Vec<SigningKeyRecord>, Error> {
+    async fn signing_keys(&self, instance_id: &InstanceId) -> Result<Vec<SigningKeyRecord>, Error> {
         m2m::signing_keys(&self.reader, instance_id).await
     }
 

@@ -16,7 +16,8 @@ fn toggle(column: &str, v: &str) -> Result<Toggle, Error> {
 }
 
 fn json_list(column: &str, v: &str) -> Result<Vec<String>, Error> {
-    serde_json::from_str(v).map_err(|e| Error::internal(format!("{column} is not a JSON list: {e}")))
+    serde_json::from_str(v)
+        .map_err(|e| Error::internal(format!("{column} is not a JSON list: {e}")))
 }
 
 #[derive(sqlx::FromRow)]
@@ -40,8 +41,7 @@ impl From<InstanceRow> for Instance {
     }
 }
 
-pub const INSTANCE_COLUMNS: &str =
-    "instance_id, description, status, created_at_ms, updated_at_ms";
+pub const INSTANCE_COLUMNS: &str = "instance_id, description, status, created_at_ms, updated_at_ms";
 
 /// Application columns, with custom fields folded into one JSON column.
 pub const APPLICATION_COLUMNS: &str = "a.application_id, a.instance_id, a.name, a.description,

@@ -185,13 +185,19 @@ pub fn app_ids(p: &Params) -> Result<(InstanceId, ApplicationId), Error> {
     Ok((p.required("InstanceId")?, p.required("ApplicationId")?))
 }
 
-fn custom_fields(p: &Params, with_operation: bool) -> Result<Vec<(FieldOperation, CustomField)>, Error> {
+fn custom_fields(
+    p: &Params,
+    with_operation: bool,
+) -> Result<Vec<(FieldOperation, CustomField)>, Error> {
     let mut out = Vec::new();
     for (i, obj) in p.objects("CustomFields")?.into_iter().enumerate() {
         let path = format!("CustomFields.{}", i + 1);
         let name = obj.raw("FieldName").unwrap_or("");
         if name.is_empty() {
-            return Err(Error::MissingParameter(format!("CustomFields.{}.FieldName", i + 1)));
+            return Err(Error::MissingParameter(format!(
+                "CustomFields.{}.FieldName",
+                i + 1
+            )));
         }
         let op = match obj.raw("Operation").filter(|o| !o.is_empty()) {
             _ if !with_operation => FieldOperation::Set,
@@ -220,10 +226,7 @@ fn custom_fields(p: &Params, with_operation: bool) -> Result<Vec<(FieldOperation
 fn owner_lists(p: &Params) -> Result<(Option<Vec<String>>, Option<Vec<String>>), Error> {
     match p.object("ApplicationOwner") {
         None => Ok((None, None)),
-        Some(owner) => Ok((
-            Some(owner.list("UserIds")?),
-            Some(owner.list("GroupIds")?),
-        )),
+        Some(owner) => Ok((Some(owner.list("UserIds")?), Some(owner.list("GroupIds")?))),
     }
 }
 
@@ -252,7 +255,9 @@ pub async fn create(s: &AppState, p: &Params) -> Result<Created, Error> {
     if source_type != SOURCE_STANDARD && source_type != SOURCE_TEMPLATE {
         return Err(Error::invalid(
             "ApplicationSourceType",
-            format!("ApplicationSourceType must be {SOURCE_STANDARD} or {SOURCE_TEMPLATE}; got {source_type:?}."),
+            format!(
+                "ApplicationSourceType must be {SOURCE_STANDARD} or {SOURCE_TEMPLATE}; got {source_type:?}."
+            ),
         ));
     }
     let template_id = p.non_empty("ApplicationTemplateId");
@@ -263,7 +268,9 @@ pub async fn create(s: &AppState, p: &Params) -> Result<Created, Error> {
     let sso_type = SsoType::parse(&sso_raw).ok_or_else(|| {
         Error::invalid(
             "SsoType",
-            format!("SsoType must be one of oidc, saml2, oauth2/m2m, oidc+oauth2/m2m; got {sso_raw:?}."),
+            format!(
+                "SsoType must be one of oidc, saml2, oauth2/m2m, oidc+oauth2/m2m; got {sso_raw:?}."
+            ),
         )
     })?;
     let identity_type = one_of(p, "ApplicationIdentityType", &["application", "agent"])?
@@ -286,7 +293,10 @@ pub async fn create(s: &AppState, p: &Params) -> Result<Created, Error> {
         identity_type,
         owner_user_ids: users.unwrap_or_default(),
         owner_group_ids: groups.unwrap_or_default(),
-        custom_fields: custom_fields(p, false)?.into_iter().map(|(_, f)| f).collect(),
+        custom_fields: custom_fields(p, false)?
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect(),
     };
     Ok(Created {
         application_id: application::create(s, new).await?,
@@ -341,7 +351,10 @@ pub async fn list(s: &AppState, p: &Params) -> Result<Listed, Error> {
         name_prefix: p.non_empty("ApplicationName"),
         template_id: p.non_empty("ApplicationTemplateId"),
         authorization_type: p.non_empty("AuthorizationType"),
-        custom_fields: custom_fields(p, false)?.into_iter().map(|(_, f)| f).collect(),
+        custom_fields: custom_fields(p, false)?
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect(),
         m2m_client_status: p.non_empty("M2MClientStatus"),
         managed_service_code: p.non_empty("ManagedServiceCode"),
         resource_server_status: p.non_empty("ResourceServerStatus"),
@@ -370,46 +383,110 @@ async fn patch(s: &AppState, p: &Params, patch: ApplicationPatch) -> Result<Empt
 
 pub async fn enable(s: &AppState, p: &Params) -> Result<Empty, Error> {
     let status = Some(Toggle::Enabled);
-    patch(s, p, ApplicationPatch { status, ..Default::default() }).await
+    patch(
+        s,
+        p,
+        ApplicationPatch {
+            status,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub async fn disable(s: &AppState, p: &Params) -> Result<Empty, Error> {
     let status = Some(Toggle::Disabled);
-    patch(s, p, ApplicationPatch { status, ..Default::default() }).await
+    patch(
+        s,
+        p,
+        ApplicationPatch {
+            status,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub async fn enable_m2m_client(s: &AppState, p: &Params) -> Result<Empty, Error> {
     let m2m_client_status = Some(Toggle::Enabled);
-    patch(s, p, ApplicationPatch { m2m_client_status, ..Default::default() }).await
+    patch(
+        s,
+        p,
+        ApplicationPatch {
+            m2m_client_status,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub async fn disable_m2m_client(s: &AppState, p: &Params) -> Result<Empty, Error> {
     let m2m_client_status = Some(Toggle::Disabled);
-    patch(s, p, ApplicationPatch { m2m_client_status, ..Default::default() }).await
+    patch(
+        s,
+        p,
+        ApplicationPatch {
+            m2m_client_status,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub async fn enable_resource_server(s: &AppState, p: &Params) -> Result<Empty, Error> {
     let resource_server_status = Some(Toggle::Enabled);
-    patch(s, p, ApplicationPatch { resource_server_status, ..Default::default() }).await
+    patch(
+        s,
+        p,
+        ApplicationPatch {
+            resource_server_status,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub async fn disable_resource_server(s: &AppState, p: &Params) -> Result<Empty, Error> {
     let resource_server_status = Some(Toggle::Disabled);
-    patch(s, p, ApplicationPatch { resource_server_status, ..Default::default() }).await
+    patch(
+        s,
+        p,
+        ApplicationPatch {
+            resource_server_status,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub async fn set_resource_server_identifier(s: &AppState, p: &Params) -> Result<Empty, Error> {
     let identifier: String = p.required("ResourceServerIdentifier")?;
     application::check_resource_server_identifier(&identifier)?;
     let resource_server_identifier = Some(identifier);
-    patch(s, p, ApplicationPatch { resource_server_identifier, ..Default::default() }).await
+    patch(
+        s,
+        p,
+        ApplicationPatch {
+            resource_server_identifier,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub async fn update_description(s: &AppState, p: &Params) -> Result<Empty, Error> {
     let description = p.optional::<String>("Description")?.unwrap_or_default();
     application::check_description(&description)?;
     let description = Some(description);
-    patch(s, p, ApplicationPatch { description, ..Default::default() }).await
+    patch(
+        s,
+        p,
+        ApplicationPatch {
+            description,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub async fn update_info(s: &AppState, p: &Params) -> Result<Empty, Error> {

@@ -137,7 +137,8 @@ async fn create_application_validation() {
         }
         p
     };
-    let cases: Vec<(Vec<(&'static str, String)>, u16, &str)> = vec![
+    type Case = (Vec<(&'static str, String)>, u16, &'static str);
+    let cases: Vec<Case> = vec![
         (
             base(vec![("ApplicationName", "".into())]),
             400,

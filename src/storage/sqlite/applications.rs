@@ -119,14 +119,10 @@ pub async fn find_by_identifier(
     row.map(Application::try_from).transpose()
 }
 
-fn push_filter<'a>(
-    qb: &mut QueryBuilder<Sqlite>,
-    instance_id: &'a InstanceId,
-    f: &'a ApplicationFilter,
-) {
+fn push_filter(qb: &mut QueryBuilder<Sqlite>, instance_id: &InstanceId, f: &ApplicationFilter) {
     qb.push(" WHERE a.instance_id = ")
         .push_bind(instance_id.as_str());
-    let eq = |qb: &mut QueryBuilder<Sqlite>, column: &str, v: &'a Option<String>| {
+    let eq = |qb: &mut QueryBuilder<Sqlite>, column: &str, v: &Option<String>| {
         if let Some(v) = v {
             qb.push(format!(" AND a.{column} = ")).push_bind(v.as_str());
         }
@@ -150,7 +146,7 @@ fn push_filter<'a>(
         qb.push(" AND a.service_managed = ")
             .push_bind(managed as i64);
     }
-    let in_list = |qb: &mut QueryBuilder<Sqlite>, column: &str, values: &'a [String]| {
+    let in_list = |qb: &mut QueryBuilder<Sqlite>, column: &str, values: &[String]| {
         if !values.is_empty() {
             qb.push(format!(" AND a.{column} IN ("));
             let mut sep = qb.separated(", ");

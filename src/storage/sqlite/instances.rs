@@ -49,7 +49,7 @@ pub async fn get(pool: &SqlitePool, id: &InstanceId) -> Result<Option<Instance>,
     Ok(row.map(Instance::from))
 }
 
-fn push_filter<'a>(qb: &mut QueryBuilder<Sqlite>, filter: &'a InstanceFilter) {
+fn push_filter(qb: &mut QueryBuilder<Sqlite>, filter: &InstanceFilter) {
     qb.push(" WHERE 1 = 1");
     if !filter.ids.is_empty() {
         qb.push(" AND instance_id IN (");

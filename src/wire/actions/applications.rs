@@ -223,7 +223,10 @@ fn custom_fields(
     Ok(out)
 }
 
-fn owner_lists(p: &Params) -> Result<(Option<Vec<String>>, Option<Vec<String>>), Error> {
+/// (UserIds, GroupIds) of `ApplicationOwner`, each `None` when the object is absent.
+type OwnerLists = (Option<Vec<String>>, Option<Vec<String>>);
+
+fn owner_lists(p: &Params) -> Result<OwnerLists, Error> {
     match p.object("ApplicationOwner") {
         None => Ok((None, None)),
         Some(owner) => Ok((Some(owner.list("UserIds")?), Some(owner.list("GroupIds")?))),

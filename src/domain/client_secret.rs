@@ -150,7 +150,7 @@ pub async fn list(
 ) -> Result<Vec<ClientSecretRecord>, Error> {
     // Pending last-used times are read before the rows: whatever the flusher removes from
     // memory after this point is already committed, so the rows below include it.
-    let pending = s.last_used.snapshot();
+    let pending = s.last_used.for_application(application_id);
     let mut secrets = s
         .store
         .list_client_secrets(instance_id, application_id)
@@ -160,7 +160,7 @@ pub async fn list(
         application::get(s, instance_id, application_id).await?;
     }
     for secret in &mut secrets {
-        secret.observe_last_used(pending.get(&secret.id).copied());
+        secret.observe_last_used(pending_for(&pending, &secret.id));
     }
     Ok(secrets)
 }
@@ -171,7 +171,7 @@ pub async fn get(
     application_id: &ApplicationId,
     secret_id: &SecretId,
 ) -> Result<ClientSecretRecord, Error> {
-    let pending = s.last_used.get(secret_id);
+    let pending = pending_for(&s.last_used.for_application(application_id), secret_id);
     match s
         .store
         .get_client_secret(instance_id, application_id, secret_id)
@@ -183,6 +183,10 @@ pub async fn get(
         }
         None => Err(missing(s, instance_id, application_id, secret_id).await),
     }
+}
+
+fn pending_for(pending: &[(SecretId, Millis)], id: &SecretId) -> Option<Millis> {
+    pending.iter().find(|(s, _)| s == id).map(|(_, t)| *t)
 }
 
 /// Obtain: the record and its plaintext, opened from the sealed copy.

@@ -50,7 +50,8 @@ pub async fn authenticate(
                     "This application's M2M client is disabled.",
                 ));
             }
-            s.last_used.record(&ok.secret_id, s.clock.now_ms());
+            s.last_used
+                .record(&ok.app.id, &ok.secret_id, s.clock.now_ms());
             Ok(ok)
         }
         Ok(None) => {

@@ -226,7 +226,7 @@ def pytest_sessionfinish(session, exitstatus):
         "versions": _versions(),
         "server_binary": os.environ.get("EIAM_LOCAL_BIN") or "target/debug/eiam-local",
         "exit_status": int(exitstatus),
-        "tests": sorted(_outcomes.values(), key=lambda e: e["nodeid"]),
+        "tests": list(_outcomes.values()),  # in execution order
     }
     results.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     # Nothing may be skipped silently: a skip or xfail fails the run.

@@ -208,3 +208,14 @@ def test_scope_ids_list(api, raw, instance_id):
     status, body = raw.token_post(instance_id, client, secret, f"{identifier}|.all")
     assert status == 200, body
     assert sorted(body["scope"].split()) == [f"{identifier}|a:read", f"{identifier}|c:read"]
+
+
+@all_kinds(SECTION, "CreateApplication at the documented maximums: 100 CustomFields with 1024-character values")
+def test_documented_maximums(api, instance_id):
+    """API.md §3 allows custom field values of up to 1024 characters and up to 100 list
+    elements. The SDKs put every parameter in the query string, so such a request has a
+    ~106 KB request target."""
+    fields = [(f"field{i:03d}", "x" * 1024) for i in range(100)]
+    app_id = _create(api, instance_id, "N" * 128, "D" * 256, fields=fields)
+    got = _get(api, instance_id, app_id)
+    assert sorted(got["CustomFields"]) == fields

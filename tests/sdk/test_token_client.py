@@ -33,6 +33,26 @@ METHODS = {
 }
 
 
+def make_provider(token_endpoint: str, method: str, client_id: str, secret: str, scope: str):
+    """A cloud-idaas-core credential provider, configured as its users do."""
+    b = (
+        IDaaSMachineCredentialProviderBuilder()
+        .client_id(client_id)
+        .scope(scope)
+        .token_endpoint(token_endpoint)
+        .authn_method(METHODS[method])
+    )
+    if method == "client_secret_jwt":
+        assertion = StaticClientSecretAssertionProvider(lambda: secret)
+        assertion.client_id = client_id
+        assertion.token_endpoint = token_endpoint
+        assertion.scope = scope
+        b.client_assertion_provider(assertion)
+    else:
+        b.client_secret_supplier(lambda: secret)
+    return b.build()
+
+
 class M2M:
     """One instance with the resource server https://orders.example.com (orders:read,
     orders:write); each test adds its own client application."""
@@ -61,23 +81,7 @@ class M2M:
         return app, secrets
 
     def provider(self, method: str, client_id: str, secret: str, scope: str):
-        """A cloud-idaas-core credential provider, configured as its users do."""
-        b = (
-            IDaaSMachineCredentialProviderBuilder()
-            .client_id(client_id)
-            .scope(scope)
-            .token_endpoint(self.token_endpoint)
-            .authn_method(METHODS[method])
-        )
-        if method == "client_secret_jwt":
-            assertion = StaticClientSecretAssertionProvider(lambda: secret)
-            assertion.client_id = client_id
-            assertion.token_endpoint = self.token_endpoint
-            assertion.scope = scope
-            b.client_assertion_provider(assertion)
-        else:
-            b.client_secret_supplier(lambda: secret)
-        return b.build()
+        return make_provider(self.token_endpoint, method, client_id, secret, scope)
 
     def verify(self, token: str) -> dict:
         """Check an access token's RS256 signature against the JWKS, and iss and aud."""
@@ -193,3 +197,40 @@ def test_disabled_secret(m2m, raw):
     raw.rpc("EnableApplicationClientSecret", **ids)
     token = m2m.provider("client_secret_basic", client_id, s["ClientSecret"], scope).get_credential()
     assert m2m.verify(token.get_access_token())["sub"] == client_id
+
+
+@pytest.mark.compat(SECTION, "identifier and scope values with URL syntax and non-ASCII: {method}", column="cloud-idaas-core")
+@pytest.mark.parametrize("method", list(METHODS))
+def test_unusual_identifier_and_scope(raw, method):
+    instance_id = raw.instance()
+    identifier = "https://orders.example.com/api/v1?tenant=a&x=b%20c+d"
+    rs, scopes = raw.resource_server(instance_id, identifier, ["读取:全部", "o+r&w=1%"])
+    client = raw.app(instance_id, sso="oauth2/m2m")
+    secret = raw.secret(instance_id, client)["ClientSecret"]
+    raw.rpc(
+        "AuthorizeResourceServerToClient",
+        InstanceId=instance_id,
+        ClientApplicationId=client,
+        ResourceServerApplicationId=rs,
+    )
+    endpoint = raw.token_endpoint(instance_id)
+    jwks = jwt.PyJWKClient(raw.issuer(instance_id) + "/jwks", cache_keys=False)
+    for value in scopes:
+        scope = f"{identifier}|{value}"
+        token = make_provider(endpoint, method, client, secret, scope).get_credential().get_access_token()
+        claims = jwt.decode(
+            token,
+            jwks.get_signing_key_from_jwt(token).key,
+            algorithms=["RS256"],
+            audience=identifier,
+            issuer=raw.issuer(instance_id),
+        )
+        assert claims["scope"] == scope
+
+
+@pytest.mark.compat(SECTION, "M2M client disabled → unauthorized_client", column="cloud-idaas-core")
+def test_m2m_disabled(m2m, raw):
+    client_id, secrets = m2m.client()
+    raw.rpc("DisableApplicationM2MClient", InstanceId=m2m.instance_id, ApplicationId=client_id)
+    provider = m2m.provider("client_secret_post", client_id, secrets[0]["ClientSecret"], f"{IDENTIFIER}|orders:read")
+    assert _oauth_error(provider) == "unauthorized_client"

@@ -36,6 +36,11 @@ SECTIONS = [
 ]
 
 
+def cell(text: str) -> str:
+    """Text for a Markdown table cell: a literal | must be escaped."""
+    return text.replace("|", "\\|")
+
+
 def status(outcomes: list[str]) -> str:
     if not outcomes:
         return "not run"
@@ -75,7 +80,7 @@ def sdk_table(cells, section: str, rows: list[str]) -> list[str]:
     for row in rows:
         v3 = status(cells.get((section, row, "v3"), []))
         v1 = status(cells.get((section, row, "v1"), []))
-        name = f"`{row}`" if section == "actions" else row
+        name = f"`{row}`" if section == "actions" else cell(row)
         out.append(f"| {name} | {v3} | {v1} | {old_cell(cells, section, row)} |")
     return out
 
@@ -170,7 +175,20 @@ def render(results: dict) -> str:
         "|---|---|",
     ]
     for row in rows.get("token", []):
-        lines.append(f"| {row} | {status(cells.get(('token', row, 'cloud-idaas-core'), []))} |")
+        lines.append(f"| {cell(row)} | {status(cells.get(('token', row, 'cloud-idaas-core'), []))} |")
+    lines += [
+        "",
+        "## Notes",
+        "",
+        "- Custom fields are keyed by name (UpdateApplicationInfo adds, replaces and removes them by",
+        "  name); GetApplication lists them by name, not in request order.",
+        "- The SDKs send every parameter in the URL query string. The server's HTTP stack",
+        "  (actix-http, which uses the `http` crate's `Uri`) rejects a request target longer than",
+        "  65,534 bytes with an empty `400` before the application sees it; the current SDK reports",
+        "  that as `darabonba.exceptions.UnretryableException` (\"Failed to parse the value as json",
+        "  format\"), the old one as `ServerException` `SDK.UnknownServerError`. The encoding test at",
+        "  the documented maximums exercises this.",
+    ]
     lines += ["", "## Failing tests", ""]
     if failures:
         lines += ["Known server bugs show up here until they are fixed:", ""]

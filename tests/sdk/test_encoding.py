@@ -94,7 +94,7 @@ def _list(api, instance_id, **filters) -> tuple[int, list[tuple[str, str, str]]]
     ]
 
 
-@all_kinds(SECTION, "ApplicationName / Description with space + & = / % * ~ ' \" 测试 emoji: Create → Get → List")
+@all_kinds(SECTION, "ApplicationName / Description with spaces, `+ & = / % * ~ ' \"`, 测试, emoji: Create → Get → List")
 def test_special_characters_round_trip(api, instance_id):
     app_id = _create(api, instance_id, NAME, DESCRIPTION)
     got = _get(api, instance_id, app_id)
@@ -107,7 +107,7 @@ def test_special_characters_round_trip(api, instance_id):
     assert (total, items) == (1, [(app_id, NAME, DESCRIPTION)])
 
 
-@all_kinds(SECTION, "ApplicationName prefix filter: % and _ are literal characters")
+@all_kinds(SECTION, "ApplicationName prefix filter: `%` and `_` are literal characters")
 def test_name_prefix_is_literal(api, raw, instance_id):
     real = raw.app(instance_id, name="50% off_sale")
     raw.app(instance_id, name="50 percent offXsale")  # matches if % and _ were wildcards
@@ -128,7 +128,7 @@ def test_booleans(api, raw, instance_id):
         assert count == expected, f"ListInstances ServiceManaged={value!r}"
 
 
-@all_kinds(SECTION, "CreateApplication ApplicationOwner.UserIds.N / CustomFields.N.FieldName|FieldValue (12 elements)")
+@all_kinds(SECTION, "CreateApplication `ApplicationOwner.UserIds.N`, `CustomFields.N.FieldName/FieldValue` (12 elements)")
 def test_create_lists_and_objects(api, instance_id):
     users = [f"user_{i}" for i in range(1, 13)]  # .10, .11, .12 must not sort before .2
     fields = [(f"field{i}", f"v{i} &=+/% 测") for i in range(1, 13)]
@@ -143,7 +143,7 @@ def test_create_lists_and_objects(api, instance_id):
     assert sorted(got["CustomFields"]) == sorted(fields)
 
 
-@all_kinds(SECTION, "UpdateApplicationInfo CustomFields.N.FieldName|FieldValue|Operation, ApplicationOwner")
+@all_kinds(SECTION, "UpdateApplicationInfo `CustomFields.N.FieldName/FieldValue/Operation`, `ApplicationOwner.UserIds.N`")
 def test_update_custom_fields(api, raw, instance_id):
     app_id = raw.app(
         instance_id,
@@ -178,7 +178,7 @@ def test_update_custom_fields(api, raw, instance_id):
     assert got["UserIds"] == ["u 1", "u+2"]
 
 
-@all_kinds(SECTION, "ListApplications ApplicationIds.N (11 ids)")
+@all_kinds(SECTION, "ListApplications `ApplicationIds.N` (11 ids)")
 def test_list_by_ids(api, raw, instance_id):
     ids = [raw.app(instance_id, name=f"app {i}") for i in range(12)]
     wanted = ids[1:]
@@ -189,7 +189,7 @@ def test_list_by_ids(api, raw, instance_id):
 
 @all_kinds(
     SECTION,
-    "AuthorizeResourceServerScopesToClient ResourceServerScopeIds.N",
+    "AuthorizeResourceServerScopesToClient `ResourceServerScopeIds.N`",
     kinds=("v3", "v1", "old-common"),
 )
 def test_scope_ids_list(api, raw, instance_id):

@@ -180,3 +180,26 @@ def test_unknown_action(api, instance_id):
 @all_kinds(SECTION, "400 InvalidVersion: call_api / CommonRequest with another API version")
 def test_unknown_version(api):
     expect_error(api, 400, "InvalidVersion", api.call_api, "ListInstances", {}, version="2022-02-25")
+
+
+@all_kinds(SECTION, "10 concurrent CreateApplicationClientSecret: 2 secrets, 8 clean QuotaExceeded errors")
+def test_concurrent_quota(kind, server, raw, instance_id):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from eiamsdk import make_client
+
+    app = raw.app(instance_id, sso="oauth2/m2m")
+
+    def create(_):
+        api = make_client(kind, server.endpoint)  # one client (and connection) per thread
+        try:
+            api.call("CreateApplicationClientSecret", InstanceId=instance_id, ApplicationId=app)
+            return "created"
+        except api.errors as e:
+            info = api.error_info(e)
+            return f"{info.http_status} {info.code}"
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = sorted(pool.map(create, range(10)))
+    assert outcomes == ["400 QuotaExceeded.ApplicationClientSecret"] * 8 + ["created"] * 2
+    assert len(raw.secrets(instance_id, app)) == 2

@@ -126,7 +126,7 @@ def test_token_with_cloud_idaas_core(m2m, server, method):
     assert by_id[secrets[0]["SecretId"]].last_used_time is None
 
 
-@pytest.mark.compat(SECTION, "two scopes in one request, and <identifier>|.all", column="cloud-idaas-core")
+@pytest.mark.compat(SECTION, "two scopes in one request, and `<identifier>|.all`", column="cloud-idaas-core")
 def test_several_scopes(m2m):
     client_id, secrets = m2m.client(granted=("orders:read", "orders:write"))
     secret = secrets[0]["ClientSecret"]

@@ -188,9 +188,10 @@ async fn execute(command: Command) -> Result<(), String> {
         Command::Serve(args) => {
             let settings = args.settings();
             if let Some(file) = &args.seed {
-                crate::seed::apply_file(&settings, file, Arc::new(SystemClock))
+                let report = crate::seed::apply_file(&settings, file, Arc::new(SystemClock))
                     .await
                     .map_err(|e| e.to_string())?;
+                print!("{report}");
             }
             let app = Application::build(settings, Arc::new(SystemClock))
                 .await
@@ -214,7 +215,7 @@ async fn execute(command: Command) -> Result<(), String> {
             let report = crate::seed::apply_file(&settings, &file, Arc::new(SystemClock))
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("{report}");
+            print!("{report}");
             Ok(())
         }
         Command::Seed(SeedCommand::Export {

@@ -1,4 +1,4 @@
-//! Logging: `tracing` to stderr, as text or JSON lines, filtered by `RUST_LOG` (default `info`).
+//! Logging: `tracing` to stderr, as text or JSON lines, filtered by `RUST_LOG` (default `info`, refinery's chatter at `warn`).
 //! Nothing logs a secret: plaintexts only exist inside redacting types.
 
 use tracing_subscriber::EnvFilter;
@@ -12,7 +12,8 @@ pub enum LogFormat {
 
 /// Install the global subscriber; a second call (tests) is a no-op.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,refinery_core=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -112,7 +112,7 @@ pub async fn insert_with_value(
     Ok(record.id)
 }
 
-async fn seal_and_hash(
+pub(crate) async fn seal_and_hash(
     s: &AppState,
     fixed: FixedSecret,
     instance_id: &InstanceId,

@@ -23,6 +23,44 @@ use crate::error::Error;
 
 pub use sqlite::SqliteStore;
 
+/// A secret's fields a seed file controls.
+#[derive(Debug, Clone)]
+pub struct SecretUpdate {
+    pub instance_id: InstanceId,
+    pub application_id: ApplicationId,
+    pub id: SecretId,
+    pub status: Toggle,
+    pub expires_at: Option<Millis>,
+}
+
+/// Everything one seed file writes, applied in one transaction. Existing rows keep their
+/// creation time and only change (and move `updated_at`) where the seed differs.
+#[derive(Debug, Clone, Default)]
+pub struct SeedBatch {
+    pub now: Millis,
+    pub instances: Vec<Instance>,
+    /// Inserted whole; for existing ids the seed-controlled fields are updated: name,
+    /// description, SSO type, status, identity type, M2M client, resource server switch and
+    /// identifier.
+    pub applications: Vec<Application>,
+    /// Inserted whole; for existing ids name and authorization type are updated.
+    pub scopes: Vec<Scope>,
+    /// (instance, client, resource server)
+    pub server_grants: Vec<(InstanceId, ApplicationId, ApplicationId)>,
+    /// (client, scope)
+    pub scope_grants: Vec<(ApplicationId, ScopeId)>,
+    pub new_secrets: Vec<ClientSecretRecord>,
+    pub secret_updates: Vec<SecretUpdate>,
+}
+
+/// A grant as stored: the whole server (`scope` = None) or one scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRecord {
+    pub client: ApplicationId,
+    pub server: ApplicationId,
+    pub scope: Option<ScopeId>,
+}
+
 pub type DynStore = std::sync::Arc<dyn Store>;
 
 #[async_trait]
@@ -212,6 +250,14 @@ pub trait Store: Send + Sync + 'static {
         server: &ApplicationId,
     ) -> Result<Vec<String>, Error>;
     async fn scope_values(&self, server: &ApplicationId) -> Result<Vec<String>, Error>;
+
+    /// Every grant of an instance, whole-server ones first, in creation order.
+    async fn list_grants(&self, instance_id: &InstanceId) -> Result<Vec<GrantRecord>, Error>;
+
+    // ---- seeding ----
+
+    /// Apply a seed batch atomically; returns the number of rows inserted or changed.
+    async fn apply_seed(&self, batch: &SeedBatch) -> Result<u64, Error>;
 
     // ---- token endpoint support ----
 

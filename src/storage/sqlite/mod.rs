@@ -7,6 +7,7 @@ mod client_secrets;
 mod instances;
 mod m2m;
 mod rows;
+mod seed;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -17,7 +18,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::Store;
+use super::{GrantRecord, SeedBatch, Store};
 use crate::clock::Millis;
 use crate::domain::Toggle;
 use crate::domain::application::{Application, ApplicationFilter, ApplicationPatch};
@@ -461,6 +462,14 @@ impl Store for SqliteStore {
         .bind(server.as_str())
         .fetch_all(&self.reader)
         .await?)
+    }
+
+    async fn list_grants(&self, instance_id: &InstanceId) -> Result<Vec<GrantRecord>, Error> {
+        seed::list_grants(&self.reader, instance_id).await
+    }
+
+    async fn apply_seed(&self, batch: &SeedBatch) -> Result<u64, Error> {
+        seed::apply(self, batch).await
     }
 
     async fn signing_key(

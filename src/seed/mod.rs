@@ -96,21 +96,14 @@ fn rejected(file: &str, errors: Vec<SeedError>) -> SeedFailure {
 }
 
 fn toml_error(file: &str, text: &str, e: toml::de::Error) -> SeedFailure {
-    let line = e
-        .span()
-        .map(|s| {
-            text[..s.start.min(text.len())]
-                .bytes()
-                .filter(|b| *b == b'\n')
-                .count()
-                + 1
-        })
-        .unwrap_or(1);
-    let field = e
-        .span()
-        .and_then(|s| text.get(s))
-        .map(|t| t.lines().next().unwrap_or("").trim().to_owned())
-        .unwrap_or_default();
+    let start = e.span().map_or(0, |s| s.start.min(text.len()));
+    let line = text[..start].bytes().filter(|b| *b == b'\n').count() + 1;
+    // The field is the key of the line the error points at (or the line itself: a header).
+    let line_text = text.lines().nth(line - 1).unwrap_or("").trim();
+    let field = match line_text.split_once('=') {
+        Some((key, _)) => key.trim(),
+        None => line_text,
+    };
     rejected(
         file,
         vec![SeedError {
@@ -118,7 +111,7 @@ fn toml_error(file: &str, text: &str, e: toml::de::Error) -> SeedFailure {
             field: if field.is_empty() {
                 "(file)".into()
             } else {
-                field
+                field.to_owned()
             },
             message: e.message().trim().to_owned(),
         }],

@@ -9,4 +9,5 @@ mod errors;
 mod instances;
 mod m2m;
 mod oauth;
+mod seed;
 mod storage;

@@ -9,5 +9,6 @@ mod errors;
 mod instances;
 mod m2m;
 mod oauth;
+mod schema_docs;
 mod seed;
 mod storage;

@@ -5,6 +5,7 @@ mod helpers;
 
 mod applications;
 mod client_secrets;
+mod deployment;
 mod errors;
 mod instances;
 mod m2m;

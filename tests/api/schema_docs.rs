@@ -45,7 +45,10 @@ async fn every_documented_query_runs_while_the_server_serves() {
         .as_str()
         .unwrap()
         .to_owned();
-    let apps = app.rpc("ListApplications", &[("InstanceId", &instance)]).await.ok();
+    let apps = app
+        .rpc("ListApplications", &[("InstanceId", &instance)])
+        .await
+        .ok();
     let reporting = apps["Applications"]
         .as_array()
         .unwrap()
@@ -76,12 +79,18 @@ async fn every_documented_query_runs_while_the_server_serves() {
             .output()
             .expect("the sqlite3 shell is installed (Debian package sqlite3)");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success() && stderr.is_empty(), "query failed:\n{sql}\n{stderr}");
+        assert!(
+            out.status.success() && stderr.is_empty(),
+            "query failed:\n{sql}\n{stderr}"
+        );
         if String::from_utf8_lossy(&out.stdout).lines().count() >= 2 {
             with_rows += 1;
         }
     }
-    assert!(with_rows >= blocks.len() - 1, "the demo should give most examples something to show");
+    assert!(
+        with_rows >= blocks.len() - 1,
+        "the demo should give most examples something to show"
+    );
     // The server is still serving, undisturbed.
     app.rpc("ListInstances", &[]).await.ok();
 }
@@ -89,7 +98,9 @@ async fn every_documented_query_runs_while_the_server_serves() {
 #[tokio::test]
 async fn no_view_exposes_a_hash_a_sealed_value_or_a_private_key() {
     let app = spawn_app().await;
-    let store = eiam_local::storage::SqliteStore::open(&app.db_path, 1).await.unwrap();
+    let store = eiam_local::storage::SqliteStore::open(&app.db_path, 1)
+        .await
+        .unwrap();
     let views: Vec<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")
             .fetch_all(store.reader_pool())
@@ -124,7 +135,10 @@ fn the_schema_doc_mentions_every_table_and_view() {
         for kw in ["CREATE TABLE ", "CREATE VIEW "] {
             if let Some(rest) = line.strip_prefix(kw) {
                 let name = rest.split_whitespace().next().unwrap();
-                assert!(SCHEMA_DOC.contains(&format!("`{name}`")), "docs/schema.md does not describe {name}");
+                assert!(
+                    SCHEMA_DOC.contains(&format!("`{name}`")),
+                    "docs/schema.md does not describe {name}"
+                );
             }
         }
     }

@@ -1,0 +1,276 @@
+//! The real binary: CLI, clean shutdown on SIGTERM, health checks, container files.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::helpers::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_eiam-local");
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo.toml");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+unsafe extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}
+
+fn signal(child: &Child, sig: i32) {
+    unsafe {
+        kill(child.id() as i32, sig);
+    }
+}
+
+async fn wait_ready(base: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server at {base} did not become ready");
+}
+
+fn serve(dir: &std::path::Path, port: u16, extra: &[&str]) -> Child {
+    Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--database")
+        .arg(dir.join("eiam.db"))
+        .args(extra)
+        .env("EIAM_ARGON2_MEMORY_KIB", "64")
+        .env("EIAM_ARGON2_ITERATIONS", "1")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sigterm_during_a_token_burst_exits_0_and_keeps_every_acknowledged_last_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = serve(dir.path(), port, &["--seed", DEMO]);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base).await;
+    let client = reqwest::Client::new();
+    let call = |action: &'static str, params: Vec<(&'static str, String)>| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            client
+                .post(format!("{base}/"))
+                .header("x-acs-action", action)
+                .header("x-acs-version", VERSION)
+                .query(&params)
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let instance = call("ListInstances", vec![]).await["Instances"][0]["InstanceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let apps = call("ListApplications", vec![("InstanceId", instance.clone())]).await;
+    let reporting = apps["Applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["ApplicationName"] == "Reporting Worker")
+        .unwrap()["ApplicationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!("{base}/{instance}/api/v2/iauths_system/oauth2/token");
+    let burst = (0..300).map(|_| {
+        let (client, url, reporting) = (client.clone(), url.clone(), reporting.clone());
+        async move {
+            let r = client
+                .post(&url)
+                .basic_auth(
+                    &reporting,
+                    Some("CSdemoReportingWorker000000000000000000000RW"),
+                )
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("scope", "https://orders.demo.example|orders:read"),
+                ])
+                .send()
+                .await
+                .ok()?;
+            if !r.status().is_success() {
+                return None;
+            }
+            let body: serde_json::Value = r.json().await.ok()?;
+            body["expires_at"].as_i64()
+        }
+    });
+    let burst = tokio::spawn(futures_util::future::join_all(burst));
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    signal(&child, 15);
+    let acknowledged: Vec<i64> = burst.await.unwrap().into_iter().flatten().collect();
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        !acknowledged.is_empty(),
+        "some tokens were issued before the stop"
+    );
+    // iat = expires_at - 1200 s; the stored last use is no earlier than the latest issued.
+    let latest_iat_ms = (acknowledged.iter().max().unwrap() - 1200) * 1000;
+    // The WAL was checkpointed into the database at exit.
+    let wal = dir.path().join("eiam.db-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal_len, 0, "WAL left with {wal_len} bytes");
+    let store = eiam_local::storage::SqliteStore::open(&dir.path().join("eiam.db"), 1)
+        .await
+        .unwrap();
+    let stored: Option<i64> = sqlx::query_scalar(
+        "SELECT max(last_used_at_ms) FROM client_secrets WHERE application_id = ?",
+    )
+    .bind(&reporting)
+    .fetch_one(store.reader_pool())
+    .await
+    .unwrap();
+    let stored = stored.expect("last use written at shutdown");
+    assert!(
+        stored >= latest_iat_ms,
+        "stored {stored} < acknowledged {latest_iat_ms}"
+    );
+}
+
+#[tokio::test]
+async fn sigint_also_stops_cleanly_and_healthcheck_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = serve(dir.path(), port, &[]);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base).await;
+    let ok = Command::new(BIN)
+        .args(["healthcheck", "--url", &format!("{base}/healthz")])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    signal(&child, 2);
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    let down = Command::new(BIN)
+        .args(["healthcheck", "--url", &format!("{base}/healthz")])
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!down.success());
+}
+
+#[tokio::test]
+async fn healthz_and_readyz() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz"] {
+        let r = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        assert!(r.headers().contains_key("x-acs-request-id"));
+    }
+}
+
+#[test]
+fn cli_help_and_version() {
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    for word in ["serve", "migrate", "seed", "healthcheck"] {
+        assert!(text.contains(word), "{text}");
+    }
+    let serve = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&serve.stdout);
+    for flag in [
+        "--listen",
+        "EIAM_LISTEN",
+        "--database",
+        "EIAM_DATABASE",
+        "--public-url",
+        "--log-format",
+        "--seed",
+    ] {
+        assert!(text.contains(flag), "serve --help lacks {flag}:\n{text}");
+    }
+    let version = Command::new(BIN).arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("eiam-local "));
+}
+
+#[test]
+fn migrate_creates_the_folder_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nested/deeper/eiam.db");
+    let out = Command::new(BIN)
+        .arg("migrate")
+        .arg("--database")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(db.exists());
+    let again = Command::new(BIN)
+        .arg("migrate")
+        .arg("--database")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("up to date"));
+}
+
+#[test]
+fn the_compose_file_is_valid_for_debians_docker_compose() {
+    let out = Command::new("docker-compose")
+        .args([
+            "-f",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/docker-compose.yml"),
+            "config",
+            "-q",
+        ])
+        .output()
+        .expect("docker-compose is installed (Debian package docker-compose; .ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_image_runs_as_non_root_with_a_data_volume_and_a_self_healthcheck() {
+    let dockerfile = include_str!("../../Dockerfile");
+    assert!(dockerfile.contains("USER 65532"));
+    assert!(dockerfile.contains("VOLUME [\"/data\"]"));
+    assert!(dockerfile.contains("\"healthcheck\""));
+    assert!(dockerfile.matches("FROM ").count() >= 2, "multi-stage");
+    let compose = include_str!("../../docker-compose.yml");
+    assert!(compose.contains("--seed") && compose.contains("examples/demo.toml"));
+    assert!(compose.contains("eiam-data:/data"));
+}

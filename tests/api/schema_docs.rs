@@ -128,6 +128,7 @@ fn the_schema_doc_mentions_every_table_and_view() {
     let migrations = [
         include_str!("../../migrations/V1__initial_schema.sql"),
         include_str!("../../migrations/V2__views_for_people.sql"),
+        include_str!("../../migrations/V3__listing_index_and_quota_trigger.sql"),
     ]
     .join("\n");
     for line in migrations.lines() {

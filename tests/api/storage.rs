@@ -234,3 +234,54 @@ unsafe fn libc_kill(pid: i32) {
         libc_kill_raw(pid, 15);
     }
 }
+
+/// The quota holds in the database too (for SQL users inserting by hand), and the trigger's
+/// sibling count is an index search, not a scan of every secret of every application.
+#[tokio::test]
+async fn the_database_refuses_a_third_secret_through_an_index() {
+    let app = spawn_app().await;
+    let (i, a) = app.m2m_app().await;
+    app.create_secret(&i, &a).await;
+    app.create_secret(&i, &a).await;
+    let store = eiam_local::storage::SqliteStore::open(&app.db_path, 1)
+        .await
+        .unwrap();
+    let copy = "INSERT INTO client_secrets (secret_id, instance_id, application_id, status,
+            secret_hash, secret_sealed, mask_prefix, mask_suffix, secret_length,
+            created_at_ms, updated_at_ms)
+        SELECT 'sci_zzzzzzzzzzzzzzzzzzzzzzzzzz', instance_id, application_id, status,
+            secret_hash, secret_sealed, mask_prefix, mask_suffix, secret_length,
+            created_at_ms, updated_at_ms
+        FROM client_secrets LIMIT 1";
+    let err = sqlx::query(copy)
+        .execute(store.writer_pool())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("QuotaExceeded.ApplicationClientSecret"),
+        "{err}"
+    );
+
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT count(*) FROM client_secrets
+          WHERE instance_id = 'a' AND application_id = 'b'",
+    )
+    .fetch_all(store.reader_pool())
+    .await
+    .unwrap();
+    assert!(
+        plan.iter()
+            .any(|p| p.3.contains("client_secrets_by_application")),
+        "{plan:?}"
+    );
+    let trigger: String =
+        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'client_secrets_quota'")
+            .fetch_one(store.reader_pool())
+            .await
+            .unwrap();
+    assert!(
+        trigger.contains("instance_id = NEW.instance_id"),
+        "{trigger}"
+    );
+}

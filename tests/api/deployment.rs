@@ -93,8 +93,12 @@ async fn sigterm_during_a_token_burst_exits_0_and_keeps_every_acknowledged_last_
         .unwrap()
         .to_owned();
     let url = format!("{base}/{instance}/api/v2/iauths_system/oauth2/token");
+    // SIGTERM goes out once the burst has had its first answer, so that the stop lands in
+    // the middle of it however slowly a loaded machine starts the requests.
+    let first_answer = std::sync::Arc::new(tokio::sync::Notify::new());
     let burst = (0..300).map(|_| {
         let (client, url, reporting) = (client.clone(), url.clone(), reporting.clone());
+        let first_answer = first_answer.clone();
         async move {
             let r = client
                 .post(&url)
@@ -113,11 +117,14 @@ async fn sigterm_during_a_token_burst_exits_0_and_keeps_every_acknowledged_last_
                 return None;
             }
             let body: serde_json::Value = r.json().await.ok()?;
+            first_answer.notify_one();
             body["expires_at"].as_i64()
         }
     });
     let burst = tokio::spawn(futures_util::future::join_all(burst));
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    tokio::time::timeout(Duration::from_secs(60), first_answer.notified())
+        .await
+        .expect("a first token within 60 s");
     signal(&child, 15);
     let acknowledged: Vec<i64> = burst.await.unwrap().into_iter().flatten().collect();
     let status = tokio::task::spawn_blocking(move || child.wait())

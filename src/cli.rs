@@ -173,8 +173,10 @@ impl ServeArgs {
 
 pub async fn run() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(cli.log_format);
-    match execute(cli.command).await {
+    let log_guard = telemetry::init(cli.log_format);
+    let result = execute(cli.command).await;
+    drop(log_guard);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("eiam-local: {message}");

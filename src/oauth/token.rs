@@ -127,7 +127,7 @@ pub async fn issue(
         client_id: client.id.as_str(),
         iat,
         exp,
-        jti: uuid::Uuid::new_v4().to_string(),
+        jti: crate::wire::envelope::random_uuid().to_string(),
     };
     Ok(TokenResponse {
         access_token: key.sign_jwt(&claims)?,

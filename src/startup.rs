@@ -116,15 +116,16 @@ async fn flush_loop(state: AppState, every: Duration) {
 }
 
 fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .configure(oauth::routes::configure)
-        .service(
-            web::resource("/")
-                .route(web::post().to(rpc))
-                .default_service(web::to(not_found)),
-        )
-        .default_service(web::to(not_found));
+    // Static paths first: RPC calls should not be tried against the OAuth paths' patterns.
+    cfg.service(
+        web::resource("/")
+            .route(web::post().to(rpc))
+            .default_service(web::to(not_found)),
+    )
+    .route("/healthz", web::get().to(healthz))
+    .route("/readyz", web::get().to(readyz))
+    .configure(oauth::routes::configure)
+    .default_service(web::to(not_found));
 }
 
 /// The process is up. Also the trivial endpoint the benchmarks compare against.

@@ -1,6 +1,8 @@
 //! Logging: `tracing` to stderr, as text or JSON lines, filtered by `RUST_LOG` (default `info`, refinery's chatter at `warn`).
 //! Nothing logs a secret: plaintexts only exist inside redacting types.
 
+use std::io::IsTerminal;
+
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
@@ -21,9 +23,16 @@ pub fn init(format: LogFormat) -> Option<WorkerGuard> {
         .unwrap_or_else(|_| EnvFilter::new("info,refinery_core=warn"));
     let (writer, guard) = NonBlockingBuilder::default()
         .lossy(false)
-        .finish(std::io::stderr());
+        // The worker flushes whenever it has drained its queue: under load one write()
+        // carries many lines.
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colours only for a person at a terminal, not in files, pipes and `docker logs`.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(writer);
     let installed = match format {
         LogFormat::Text => builder.try_init(),

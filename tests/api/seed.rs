@@ -18,11 +18,11 @@ fn settings(db: &Path) -> Settings {
 /// Every row of every table, as text: equal dumps mean equal databases.
 pub async fn dump(db: &Path) -> String {
     let store = eiam_local::storage::SqliteStore::open(db, 1).await.unwrap();
-    let pool = store.reader_pool();
+    let mut conn = store.read().await.unwrap();
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .unwrap();
     let mut out = String::new();
@@ -30,7 +30,7 @@ pub async fn dump(db: &Path) -> String {
         let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT name FROM pragma_table_info('{t}') ORDER BY cid"
         )))
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .unwrap();
         let expr = cols
@@ -41,11 +41,12 @@ pub async fn dump(db: &Path) -> String {
         let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT {expr} FROM \"{t}\" ORDER BY 1"
         )))
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .unwrap();
         out.push_str(&format!("== {t}\n{}\n", rows.join("\n")));
     }
+    drop(conn);
     store.writer_pool().close().await;
     out
 }
@@ -78,7 +79,7 @@ async fn applying_the_demo_twice_changes_nothing_and_ids_are_stable() {
              UNION ALL SELECT secret_id FROM client_secrets UNION ALL SELECT scope_id FROM resource_server_scopes
              ORDER BY 1",
         )
-        .fetch_all(store.reader_pool())
+        .fetch_all(&mut *store.read().await.unwrap())
         .await
         .unwrap();
         rows

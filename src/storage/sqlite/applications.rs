@@ -1,4 +1,4 @@
-use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::SqliteStore;
 use super::rows::{APPLICATION_COLUMNS, ApplicationRow};
@@ -88,7 +88,7 @@ pub async fn insert(store: &SqliteStore, app: &Application) -> Result<(), Error>
 }
 
 pub async fn get(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     instance_id: &InstanceId,
     id: &ApplicationId,
 ) -> Result<Option<Application>, Error> {
@@ -98,13 +98,13 @@ pub async fn get(
     )))
     .bind(instance_id.as_str())
     .bind(id.as_str())
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     row.map(Application::try_from).transpose()
 }
 
 pub async fn find_by_identifier(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     instance_id: &InstanceId,
     identifier: &str,
 ) -> Result<Option<Application>, Error> {
@@ -114,7 +114,7 @@ pub async fn find_by_identifier(
     )))
     .bind(instance_id.as_str())
     .bind(identifier)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     row.map(Application::try_from).transpose()
 }
@@ -171,12 +171,12 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, instance_id: &InstanceId, f: &Appl
 }
 
 pub async fn list(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     instance_id: &InstanceId,
     filter: &ApplicationFilter,
     page: Page,
 ) -> Result<(Vec<Application>, i64), Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let mut count = QueryBuilder::new("SELECT count(*) FROM applications a");
     push_filter(&mut count, instance_id, filter);
     let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;

@@ -1,4 +1,4 @@
-use sqlx::{AssertSqlSafe, SqlitePool};
+use sqlx::{AssertSqlSafe, SqliteConnection, SqlitePool};
 
 use super::SqliteStore;
 use super::rows::{SECRET_COLUMNS, SecretRow};
@@ -8,7 +8,7 @@ use crate::domain::ids::{ApplicationId, InstanceId, SecretId};
 use crate::error::{Error, Resource};
 
 pub async fn count(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     instance_id: &InstanceId,
     application_id: &ApplicationId,
 ) -> Result<i64, Error> {
@@ -17,7 +17,7 @@ pub async fn count(
     )
     .bind(instance_id.as_str())
     .bind(application_id.as_str())
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?)
 }
 
@@ -84,7 +84,7 @@ pub async fn insert(store: &SqliteStore, s: &ClientSecretRecord, quota: i64) -> 
 }
 
 pub async fn list(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     instance_id: &InstanceId,
     application_id: &ApplicationId,
 ) -> Result<Vec<ClientSecretRecord>, Error> {
@@ -95,13 +95,13 @@ pub async fn list(
     )))
     .bind(instance_id.as_str())
     .bind(application_id.as_str())
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(ClientSecretRecord::try_from).collect()
 }
 
 pub async fn get(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     instance_id: &InstanceId,
     application_id: &ApplicationId,
     id: &SecretId,
@@ -113,7 +113,7 @@ pub async fn get(
     .bind(instance_id.as_str())
     .bind(application_id.as_str())
     .bind(id.as_str())
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     row.map(ClientSecretRecord::try_from).transpose()
 }

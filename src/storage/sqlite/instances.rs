@@ -1,4 +1,4 @@
-use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite, SqliteConnection};
 
 use super::SqliteStore;
 use super::rows::{INSTANCE_COLUMNS, InstanceRow};
@@ -39,12 +39,12 @@ pub async fn create(
     Ok(instance.id.clone())
 }
 
-pub async fn get(pool: &SqlitePool, id: &InstanceId) -> Result<Option<Instance>, Error> {
+pub async fn get(conn: &mut SqliteConnection, id: &InstanceId) -> Result<Option<Instance>, Error> {
     let row: Option<InstanceRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?"
     )))
     .bind(id.as_str())
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(Instance::from))
 }
@@ -65,12 +65,12 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, filter: &InstanceFilter) {
 }
 
 pub async fn list(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     filter: &InstanceFilter,
     page: Page,
 ) -> Result<(Vec<Instance>, i64), Error> {
     // One read transaction, so the total and the page come from the same snapshot.
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let mut count = QueryBuilder::new("SELECT count(*) FROM instances");
     push_filter(&mut count, filter);
     let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;

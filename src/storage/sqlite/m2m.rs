@@ -1,4 +1,4 @@
-use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::SqliteStore;
 use super::rows::{SCOPE_COLUMNS, SIGNING_KEY_COLUMNS, ScopeRow, SigningKeyRow};
@@ -43,7 +43,7 @@ pub async fn insert_scope(store: &SqliteStore, scope: &Scope) -> Result<(), Erro
 }
 
 pub async fn get_scope(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     instance_id: &InstanceId,
     application_id: &ApplicationId,
     id: &ScopeId,
@@ -55,7 +55,7 @@ pub async fn get_scope(
     .bind(instance_id.as_str())
     .bind(application_id.as_str())
     .bind(id.as_str())
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(Scope::from))
 }
@@ -96,14 +96,14 @@ fn push_scope_filter(
 }
 
 pub async fn list_scopes(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     instance_id: &InstanceId,
     application_id: &ApplicationId,
     filter: &ScopeFilter,
     after: Option<(Millis, ScopeId)>,
     limit: i64,
 ) -> Result<(Vec<Scope>, i64), Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let mut count = QueryBuilder::new("SELECT count(*) FROM resource_server_scopes");
     push_scope_filter(&mut count, instance_id, application_id, filter);
     let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
@@ -262,7 +262,7 @@ pub async fn revoke_scopes(
 }
 
 pub async fn granted_scope_values(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     client: &ApplicationId,
     server: &ApplicationId,
 ) -> Result<Vec<String>, Error> {
@@ -279,12 +279,12 @@ pub async fn granted_scope_values(
     )
     .bind(server.as_str())
     .bind(client.as_str())
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?)
 }
 
 pub async fn signing_key(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     instance_id: &InstanceId,
     algorithm: &str,
 ) -> Result<Option<SigningKeyRecord>, Error> {
@@ -293,20 +293,20 @@ pub async fn signing_key(
     )))
     .bind(instance_id.as_str())
     .bind(algorithm)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(SigningKeyRecord::from))
 }
 
 pub async fn signing_keys(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     instance_id: &InstanceId,
 ) -> Result<Vec<SigningKeyRecord>, Error> {
     let rows: Vec<SigningKeyRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {SIGNING_KEY_COLUMNS} FROM signing_keys WHERE instance_id = ? ORDER BY created_at_ms, kid"
     )))
     .bind(instance_id.as_str())
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(SigningKeyRecord::from).collect())
 }

@@ -6,6 +6,7 @@ mod applications;
 mod client_secrets;
 mod instances;
 mod m2m;
+mod readers;
 mod rows;
 mod seed;
 
@@ -13,7 +14,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
+use readers::{Reader, Readers};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -41,7 +45,7 @@ const MMAP_BYTES: u64 = 1 << 30;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    reader: SqlitePool,
+    readers: Arc<Readers>,
     /// Exactly one connection: writes are serialised here, not by SQLite's lock.
     writer: SqlitePool,
     path: PathBuf,
@@ -75,9 +79,10 @@ pub fn migrate(path: &Path) -> Result<Vec<String>, Error> {
         .collect())
 }
 
-fn pool_options(max_connections: u32) -> SqlitePoolOptions {
+fn writer_options() -> SqlitePoolOptions {
     SqlitePoolOptions::new()
-        .max_connections(max_connections)
+        .max_connections(1)
+        .min_connections(1)
         .acquire_timeout(Duration::from_secs(60))
         // A local file cannot "hang up"; the default ping costs a round trip to the
         // connection's worker thread on every acquire.
@@ -132,15 +137,10 @@ impl SqliteStore {
             // Reads come straight from the page cache of the OS instead of a pread() per page
             // missing from SQLite's own (per-connection) cache.
             .pragma("mmap_size", MMAP_BYTES.to_string());
-        let writer = pool_options(1)
-            .min_connections(1)
-            .connect_with(base.clone())
-            .await?;
-        let reader = pool_options(readers.max(1))
-            .connect_with(base.read_only(true))
-            .await?;
+        let writer = writer_options().connect_with(base.clone()).await?;
+        let readers = Readers::open(&base.read_only(true), readers as usize).await?;
         Ok(Self {
-            reader,
+            readers: Arc::new(readers),
             writer,
             path: path.to_owned(),
         })
@@ -155,8 +155,9 @@ impl SqliteStore {
         &self.writer
     }
 
-    pub fn reader_pool(&self) -> &SqlitePool {
-        &self.reader
+    /// A read-only connection (queries only; SQLite refuses writes on it).
+    pub async fn read(&self) -> Result<Reader<'_>, Error> {
+        self.readers.acquire().await
     }
 
     async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, Error> {
@@ -169,7 +170,9 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), Error> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        sqlx::query("SELECT 1")
+            .execute(&mut *self.read().await?)
+            .await?;
         Ok(())
     }
 
@@ -180,7 +183,7 @@ impl Store for SqliteStore {
         {
             tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
         }
-        self.reader.close().await;
+        self.readers.close().await;
         self.writer.close().await;
     }
 
@@ -193,7 +196,7 @@ impl Store for SqliteStore {
     }
 
     async fn get_instance(&self, id: &InstanceId) -> Result<Option<Instance>, Error> {
-        instances::get(&self.reader, id).await
+        instances::get(&mut *self.read().await?, id).await
     }
 
     async fn list_instances(
@@ -201,7 +204,7 @@ impl Store for SqliteStore {
         filter: &InstanceFilter,
         page: Page,
     ) -> Result<(Vec<Instance>, i64), Error> {
-        instances::list(&self.reader, filter, page).await
+        instances::list(&mut *self.read().await?, filter, page).await
     }
 
     async fn delete_instance(&self, id: &InstanceId) -> Result<bool, Error> {
@@ -239,7 +242,7 @@ impl Store for SqliteStore {
         instance_id: &InstanceId,
         id: &ApplicationId,
     ) -> Result<Option<Application>, Error> {
-        applications::get(&self.reader, instance_id, id).await
+        applications::get(&mut *self.read().await?, instance_id, id).await
     }
 
     async fn list_applications(
@@ -248,7 +251,7 @@ impl Store for SqliteStore {
         filter: &ApplicationFilter,
         page: Page,
     ) -> Result<(Vec<Application>, i64), Error> {
-        applications::list(&self.reader, instance_id, filter, page).await
+        applications::list(&mut *self.read().await?, instance_id, filter, page).await
     }
 
     async fn delete_application(
@@ -280,7 +283,7 @@ impl Store for SqliteStore {
         instance_id: &InstanceId,
         application_id: &ApplicationId,
     ) -> Result<i64, Error> {
-        client_secrets::count(&self.reader, instance_id, application_id).await
+        client_secrets::count(&mut *self.read().await?, instance_id, application_id).await
     }
 
     async fn insert_client_secret(
@@ -296,7 +299,7 @@ impl Store for SqliteStore {
         instance_id: &InstanceId,
         application_id: &ApplicationId,
     ) -> Result<Vec<ClientSecretRecord>, Error> {
-        client_secrets::list(&self.reader, instance_id, application_id).await
+        client_secrets::list(&mut *self.read().await?, instance_id, application_id).await
     }
 
     async fn get_client_secret(
@@ -305,7 +308,7 @@ impl Store for SqliteStore {
         application_id: &ApplicationId,
         id: &SecretId,
     ) -> Result<Option<ClientSecretRecord>, Error> {
-        client_secrets::get(&self.reader, instance_id, application_id, id).await
+        client_secrets::get(&mut *self.read().await?, instance_id, application_id, id).await
     }
 
     async fn set_client_secret_status(
@@ -376,7 +379,7 @@ impl Store for SqliteStore {
         application_id: &ApplicationId,
         id: &ScopeId,
     ) -> Result<Option<Scope>, Error> {
-        m2m::get_scope(&self.reader, instance_id, application_id, id).await
+        m2m::get_scope(&mut *self.read().await?, instance_id, application_id, id).await
     }
 
     async fn list_scopes(
@@ -388,7 +391,7 @@ impl Store for SqliteStore {
         limit: i64,
     ) -> Result<(Vec<Scope>, i64), Error> {
         m2m::list_scopes(
-            &self.reader,
+            &mut *self.read().await?,
             instance_id,
             application_id,
             filter,
@@ -484,7 +487,7 @@ impl Store for SqliteStore {
         instance_id: &InstanceId,
         identifier: &str,
     ) -> Result<Option<Application>, Error> {
-        applications::find_by_identifier(&self.reader, instance_id, identifier).await
+        applications::find_by_identifier(&mut *self.read().await?, instance_id, identifier).await
     }
 
     async fn granted_scope_values(
@@ -492,7 +495,7 @@ impl Store for SqliteStore {
         client: &ApplicationId,
         server: &ApplicationId,
     ) -> Result<Vec<String>, Error> {
-        m2m::granted_scope_values(&self.reader, client, server).await
+        m2m::granted_scope_values(&mut *self.read().await?, client, server).await
     }
 
     async fn scope_values(&self, server: &ApplicationId) -> Result<Vec<String>, Error> {
@@ -500,12 +503,12 @@ impl Store for SqliteStore {
             "SELECT value FROM resource_server_scopes WHERE application_id = ? ORDER BY value",
         )
         .bind(server.as_str())
-        .fetch_all(&self.reader)
+        .fetch_all(&mut *self.read().await?)
         .await?)
     }
 
     async fn list_grants(&self, instance_id: &InstanceId) -> Result<Vec<GrantRecord>, Error> {
-        seed::list_grants(&self.reader, instance_id).await
+        seed::list_grants(&mut *self.read().await?, instance_id).await
     }
 
     async fn apply_seed(&self, batch: &SeedBatch) -> Result<u64, Error> {
@@ -517,7 +520,7 @@ impl Store for SqliteStore {
         instance_id: &InstanceId,
         algorithm: &str,
     ) -> Result<Option<SigningKeyRecord>, Error> {
-        m2m::signing_key(&self.reader, instance_id, algorithm).await
+        m2m::signing_key(&mut *self.read().await?, instance_id, algorithm).await
     }
 
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<SigningKeyRecord, Error> {
@@ -525,7 +528,7 @@ impl Store for SqliteStore {
     }
 
     async fn signing_keys(&self, instance_id: &InstanceId) -> Result<Vec<SigningKeyRecord>, Error> {
-        m2m::signing_keys(&self.reader, instance_id).await
+        m2m::signing_keys(&mut *self.read().await?, instance_id).await
     }
 
     async fn use_client_assertion(
@@ -536,5 +539,67 @@ impl Store for SqliteStore {
         now: Millis,
     ) -> Result<bool, Error> {
         m2m::use_client_assertion(self, client_id, jti, expires_at, now).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn qpsg(conn: &mut sqlx::SqliteConnection) -> std::os::raw::c_int {
+        let mut handle = conn.lock_handle().await.unwrap();
+        let mut on: std::os::raw::c_int = -1;
+        // SAFETY: as in `stable_query_plans`; -1 asks without changing, the value goes to `on`.
+        let rc = unsafe {
+            libsqlite3_sys::sqlite3_db_config(
+                handle.as_raw_handle().as_ptr(),
+                libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+                -1,
+                &mut on as *mut std::os::raw::c_int,
+            )
+        };
+        assert_eq!(rc, libsqlite3_sys::SQLITE_OK);
+        on
+    }
+
+    /// Without QPSG every cached statement is parsed again on each use (see
+    /// `stable_query_plans`): a regression here halves List's throughput and no functional
+    /// test would notice.
+    #[tokio::test]
+    async fn every_connection_has_stable_query_plans() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db"), 3)
+            .await
+            .unwrap();
+        let mut readers = Vec::new();
+        for _ in 0..3 {
+            readers.push(store.read().await.unwrap());
+        }
+        for r in &mut readers {
+            assert_eq!(qpsg(r).await, 1);
+        }
+        drop(readers);
+        let mut w = store.writer_pool().acquire().await.unwrap();
+        assert_eq!(qpsg(&mut w).await, 1);
+    }
+
+    #[tokio::test]
+    async fn readers_wait_for_a_free_connection_and_refuse_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db"), 1)
+            .await
+            .unwrap();
+        let first = store.read().await.unwrap();
+        let second = tokio::time::timeout(Duration::from_millis(50), store.read()).await;
+        assert!(second.is_err(), "the only reader is in use");
+        drop(first);
+        let mut again = store.read().await.unwrap();
+        let write = sqlx::query("DELETE FROM instances")
+            .execute(&mut *again)
+            .await;
+        assert!(write.is_err(), "read connections are read-only");
+        drop(again);
+        store.close().await;
+        assert!(store.read().await.is_err(), "closed");
     }
 }

@@ -2,6 +2,7 @@ use super::SqliteStore;
 use crate::domain::ids::{ApplicationId, InstanceId, ScopeId};
 use crate::error::Error;
 use crate::storage::{GrantRecord, SeedBatch};
+use sqlx::SqliteConnection;
 
 fn json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
@@ -189,7 +190,7 @@ pub async fn apply(store: &SqliteStore, b: &SeedBatch) -> Result<u64, Error> {
 }
 
 pub async fn list_grants(
-    pool: &sqlx::SqlitePool,
+    conn: &mut SqliteConnection,
     instance_id: &InstanceId,
 ) -> Result<Vec<GrantRecord>, Error> {
     let rows: Vec<(String, String, Option<String>, i64, i64)> = sqlx::query_as(
@@ -202,7 +203,7 @@ pub async fn list_grants(
          ORDER BY 1, 2, 4, 5, 3",
     )
     .bind(instance_id.as_str())
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()

@@ -149,7 +149,7 @@ async fn sigterm_during_a_token_burst_exits_0_and_keeps_every_acknowledged_last_
         "SELECT max(last_used_at_ms) FROM client_secrets WHERE application_id = ?",
     )
     .bind(&reporting)
-    .fetch_one(&mut *store.read().await.unwrap())
+    .fetch_one(store.writer_pool())
     .await
     .unwrap();
     let stored = stored.expect("last use written at shutdown");

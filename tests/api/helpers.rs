@@ -243,7 +243,7 @@ impl TestApp {
             .await
             .unwrap();
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
-            .fetch_one(&mut *store.read().await.unwrap())
+            .fetch_one(store.writer_pool())
             .await
             .unwrap();
         n

@@ -103,7 +103,7 @@ async fn no_view_exposes_a_hash_a_sealed_value_or_a_private_key() {
         .unwrap();
     let views: Vec<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name")
-            .fetch_all(&mut *store.read().await.unwrap())
+            .fetch_all(store.writer_pool())
             .await
             .unwrap();
     assert!(views.len() >= 6);
@@ -111,7 +111,7 @@ async fn no_view_exposes_a_hash_a_sealed_value_or_a_private_key() {
         let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT name FROM pragma_table_info('{v}')"
         )))
-        .fetch_all(&mut *store.read().await.unwrap())
+        .fetch_all(store.writer_pool())
         .await
         .unwrap();
         for c in cols {

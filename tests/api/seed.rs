@@ -18,7 +18,7 @@ fn settings(db: &Path) -> Settings {
 /// Every row of every table, as text: equal dumps mean equal databases.
 pub async fn dump(db: &Path) -> String {
     let store = eiam_local::storage::SqliteStore::open(db, 1).await.unwrap();
-    let mut conn = store.read().await.unwrap();
+    let mut conn = store.writer_pool().acquire().await.unwrap();
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
@@ -79,7 +79,7 @@ async fn applying_the_demo_twice_changes_nothing_and_ids_are_stable() {
              UNION ALL SELECT secret_id FROM client_secrets UNION ALL SELECT scope_id FROM resource_server_scopes
              ORDER BY 1",
         )
-        .fetch_all(&mut *store.read().await.unwrap())
+        .fetch_all(store.writer_pool())
         .await
         .unwrap();
         rows

@@ -46,12 +46,12 @@ async fn the_database_runs_in_wal_mode_with_foreign_keys() {
         .await
         .unwrap();
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut *store.read().await.unwrap())
+        .fetch_one(store.writer_pool())
         .await
         .unwrap();
     assert_eq!(mode, "wal");
     let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(&mut *store.read().await.unwrap())
+        .fetch_one(store.writer_pool())
         .await
         .unwrap();
     assert_eq!(fk, 1);
@@ -267,7 +267,7 @@ async fn the_database_refuses_a_third_secret_through_an_index() {
         "EXPLAIN QUERY PLAN SELECT count(*) FROM client_secrets
           WHERE instance_id = 'a' AND application_id = 'b'",
     )
-    .fetch_all(&mut *store.read().await.unwrap())
+    .fetch_all(store.writer_pool())
     .await
     .unwrap();
     assert!(
@@ -277,7 +277,7 @@ async fn the_database_refuses_a_third_secret_through_an_index() {
     );
     let trigger: String =
         sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'client_secrets_quota'")
-            .fetch_one(&mut *store.read().await.unwrap())
+            .fetch_one(store.writer_pool())
             .await
             .unwrap();
     assert!(

@@ -1,7 +1,9 @@
-use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite, SqliteConnection};
+use rusqlite::Connection;
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::SqliteStore;
 use super::rows::{APPLICATION_COLUMNS, ApplicationRow};
+use super::sql::{self, Sql};
 use crate::clock::Millis;
 use crate::domain::application::{
     Application, ApplicationFilter, ApplicationPatch, FieldOperation,
@@ -87,108 +89,91 @@ pub async fn insert(store: &SqliteStore, app: &Application) -> Result<(), Error>
     Ok(())
 }
 
-pub async fn get(
-    conn: &mut SqliteConnection,
+pub fn get(
+    conn: &Connection,
     instance_id: &InstanceId,
     id: &ApplicationId,
 ) -> Result<Option<Application>, Error> {
-    let row: Option<ApplicationRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {APPLICATION_COLUMNS} FROM applications a
-         WHERE a.instance_id = ? AND a.application_id = ?"
-    )))
-    .bind(instance_id.as_str())
-    .bind(id.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(Application::try_from).transpose()
+    sql::optional(
+        conn,
+        &format!(
+            "SELECT {APPLICATION_COLUMNS} FROM applications a
+             WHERE a.instance_id = ? AND a.application_id = ?"
+        ),
+        [instance_id.as_str(), id.as_str()],
+        ApplicationRow::from_row,
+    )?
+    .map(Application::try_from)
+    .transpose()
 }
 
-pub async fn find_by_identifier(
-    conn: &mut SqliteConnection,
+pub fn find_by_identifier(
+    conn: &Connection,
     instance_id: &InstanceId,
     identifier: &str,
 ) -> Result<Option<Application>, Error> {
-    let row: Option<ApplicationRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {APPLICATION_COLUMNS} FROM applications a
-         WHERE a.instance_id = ? AND a.resource_server_identifier = ?"
-    )))
-    .bind(instance_id.as_str())
-    .bind(identifier)
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(Application::try_from).transpose()
+    sql::optional(
+        conn,
+        &format!(
+            "SELECT {APPLICATION_COLUMNS} FROM applications a
+             WHERE a.instance_id = ? AND a.resource_server_identifier = ?"
+        ),
+        [instance_id.as_str(), identifier],
+        ApplicationRow::from_row,
+    )?
+    .map(Application::try_from)
+    .transpose()
 }
 
-fn push_filter(qb: &mut QueryBuilder<Sqlite>, instance_id: &InstanceId, f: &ApplicationFilter) {
-    qb.push(" WHERE a.instance_id = ")
-        .push_bind(instance_id.as_str());
-    let eq = |qb: &mut QueryBuilder<Sqlite>, column: &str, v: &Option<String>| {
-        if let Some(v) = v {
-            qb.push(format!(" AND a.{column} = ")).push_bind(v.as_str());
-        }
-    };
-    eq(qb, "creation_type", &f.creation_type);
-    eq(qb, "identity_type", &f.identity_type);
-    eq(qb, "template_id", &f.template_id);
-    eq(qb, "authorization_type", &f.authorization_type);
-    eq(qb, "m2m_client_status", &f.m2m_client_status);
-    eq(qb, "managed_service_code", &f.managed_service_code);
-    eq(qb, "resource_server_status", &f.resource_server_status);
-    eq(qb, "status", &f.status);
-    if let Some(prefix) = &f.name_prefix {
-        // substr() rather than LIKE: no wildcard characters, and case-sensitive.
-        qb.push(" AND substr(a.name, 1, length(")
-            .push_bind(prefix.as_str())
-            .push(")) = ")
-            .push_bind(prefix.as_str());
-    }
+fn push_filter(q: &mut Sql, instance_id: &InstanceId, f: &ApplicationFilter) {
+    q.push(" WHERE a.instance_id = ")
+        .bind(instance_id.as_str().to_owned())
+        .and_eq("a.creation_type", &f.creation_type)
+        .and_eq("a.identity_type", &f.identity_type)
+        .and_eq("a.template_id", &f.template_id)
+        .and_eq("a.authorization_type", &f.authorization_type)
+        .and_eq("a.m2m_client_status", &f.m2m_client_status)
+        .and_eq("a.managed_service_code", &f.managed_service_code)
+        .and_eq("a.resource_server_status", &f.resource_server_status)
+        .and_eq("a.status", &f.status)
+        .and_prefix("a.name", &f.name_prefix)
+        .and_in("a.application_id", &f.ids)
+        .and_in("a.sso_type", &f.sso_types);
     if let Some(managed) = f.service_managed {
-        qb.push(" AND a.service_managed = ")
-            .push_bind(managed as i64);
+        q.push(" AND a.service_managed = ").bind(managed as i64);
     }
-    let in_list = |qb: &mut QueryBuilder<Sqlite>, column: &str, values: &[String]| {
-        if !values.is_empty() {
-            qb.push(format!(" AND a.{column} IN ("));
-            let mut sep = qb.separated(", ");
-            for v in values {
-                sep.push_bind(v.as_str());
-            }
-            qb.push(")");
-        }
-    };
-    in_list(qb, "application_id", &f.ids);
-    in_list(qb, "sso_type", &f.sso_types);
     for field in &f.custom_fields {
-        qb.push(
+        q.push(
             " AND EXISTS (SELECT 1 FROM application_custom_fields c
                 WHERE c.application_id = a.application_id AND c.field_name = ",
         )
-        .push_bind(field.name.as_str())
+        .bind(field.name.clone())
         .push(" AND c.field_value = ")
-        .push_bind(field.value.as_str())
+        .bind(field.value.clone())
         .push(")");
     }
 }
 
-pub async fn list(
-    conn: &mut SqliteConnection,
+pub fn list(
+    conn: &Connection,
     instance_id: &InstanceId,
     filter: &ApplicationFilter,
     page: Page,
 ) -> Result<(Vec<Application>, i64), Error> {
-    let mut tx = conn.begin().await?;
-    let mut count = QueryBuilder::new("SELECT count(*) FROM applications a");
+    // One read transaction, so the total and the page come from the same snapshot.
+    let tx = conn.unchecked_transaction()?;
+    let mut count = Sql::new("SELECT count(*) FROM applications a");
     push_filter(&mut count, instance_id, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+    let total: i64 = count.scalar(&tx)?;
 
-    let mut qb = QueryBuilder::new(format!("SELECT {APPLICATION_COLUMNS} FROM applications a"));
-    push_filter(&mut qb, instance_id, filter);
-    qb.push(" ORDER BY a.created_at_ms, a.application_id LIMIT ")
-        .push_bind(page.size)
+    let mut q = Sql::new(format!("SELECT {APPLICATION_COLUMNS} FROM applications a"));
+    push_filter(&mut q, instance_id, filter);
+    q.push(" ORDER BY a.created_at_ms, a.application_id LIMIT ")
+        .bind(page.size)
         .push(" OFFSET ")
-        .push_bind(page.offset());
-    let rows: Vec<ApplicationRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-    tx.commit().await?;
+        .bind(page.offset());
+    let rows = q.rows(&tx, ApplicationRow::from_row)?;
+    tx.commit()?;
     let apps = rows
         .into_iter()
         .map(Application::try_from)

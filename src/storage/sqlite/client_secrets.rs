@@ -1,24 +1,26 @@
-use sqlx::{AssertSqlSafe, SqliteConnection, SqlitePool};
+use rusqlite::Connection;
+use sqlx::{AssertSqlSafe, SqlitePool};
 
 use super::SqliteStore;
 use super::rows::{SECRET_COLUMNS, SecretRow};
+use super::sql;
 use crate::clock::Millis;
 use crate::domain::client_secret::ClientSecretRecord;
 use crate::domain::ids::{ApplicationId, InstanceId, SecretId};
 use crate::error::{Error, Resource};
 
-pub async fn count(
-    conn: &mut SqliteConnection,
+pub fn count(
+    conn: &Connection,
     instance_id: &InstanceId,
     application_id: &ApplicationId,
 ) -> Result<i64, Error> {
-    Ok(sqlx::query_scalar(
+    let n = sql::optional(
+        conn,
         "SELECT count(*) FROM client_secrets WHERE instance_id = ? AND application_id = ?",
-    )
-    .bind(instance_id.as_str())
-    .bind(application_id.as_str())
-    .fetch_one(&mut *conn)
-    .await?)
+        [instance_id.as_str(), application_id.as_str()],
+        |r| r.get(0),
+    )?;
+    Ok(n.unwrap_or(0))
 }
 
 pub async fn insert(store: &SqliteStore, s: &ClientSecretRecord, quota: i64) -> Result<(), Error> {
@@ -83,39 +85,43 @@ pub async fn insert(store: &SqliteStore, s: &ClientSecretRecord, quota: i64) -> 
     Ok(())
 }
 
-pub async fn list(
-    conn: &mut SqliteConnection,
+pub fn list(
+    conn: &Connection,
     instance_id: &InstanceId,
     application_id: &ApplicationId,
 ) -> Result<Vec<ClientSecretRecord>, Error> {
-    let rows: Vec<SecretRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {SECRET_COLUMNS} FROM client_secrets
-         WHERE instance_id = ? AND application_id = ?
-         ORDER BY created_at_ms, secret_id"
-    )))
-    .bind(instance_id.as_str())
-    .bind(application_id.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter().map(ClientSecretRecord::try_from).collect()
+    sql::all(
+        conn,
+        &format!(
+            "SELECT {SECRET_COLUMNS} FROM client_secrets
+             WHERE instance_id = ? AND application_id = ?
+             ORDER BY created_at_ms, secret_id"
+        ),
+        [instance_id.as_str(), application_id.as_str()],
+        SecretRow::from_row,
+    )?
+    .into_iter()
+    .map(ClientSecretRecord::try_from)
+    .collect()
 }
 
-pub async fn get(
-    conn: &mut SqliteConnection,
+pub fn get(
+    conn: &Connection,
     instance_id: &InstanceId,
     application_id: &ApplicationId,
     id: &SecretId,
 ) -> Result<Option<ClientSecretRecord>, Error> {
-    let row: Option<SecretRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {SECRET_COLUMNS} FROM client_secrets
-         WHERE instance_id = ? AND application_id = ? AND secret_id = ?"
-    )))
-    .bind(instance_id.as_str())
-    .bind(application_id.as_str())
-    .bind(id.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
-    row.map(ClientSecretRecord::try_from).transpose()
+    sql::optional(
+        conn,
+        &format!(
+            "SELECT {SECRET_COLUMNS} FROM client_secrets
+             WHERE instance_id = ? AND application_id = ? AND secret_id = ?"
+        ),
+        [instance_id.as_str(), application_id.as_str(), id.as_str()],
+        SecretRow::from_row,
+    )?
+    .map(ClientSecretRecord::try_from)
+    .transpose()
 }
 
 /// `column` is one of ours, never user input.

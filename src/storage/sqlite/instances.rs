@@ -1,7 +1,8 @@
-use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite, SqliteConnection};
+use rusqlite::Connection;
 
 use super::SqliteStore;
 use super::rows::{INSTANCE_COLUMNS, InstanceRow};
+use super::sql::{self, Sql};
 use crate::domain::ids::InstanceId;
 use crate::domain::instance::{Instance, InstanceFilter};
 use crate::domain::paging::Page;
@@ -39,49 +40,40 @@ pub async fn create(
     Ok(instance.id.clone())
 }
 
-pub async fn get(conn: &mut SqliteConnection, id: &InstanceId) -> Result<Option<Instance>, Error> {
-    let row: Option<InstanceRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?"
-    )))
-    .bind(id.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
+pub fn get(conn: &Connection, id: &InstanceId) -> Result<Option<Instance>, Error> {
+    let row = sql::optional(
+        conn,
+        &format!("SELECT {INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?"),
+        [id.as_str()],
+        InstanceRow::from_row,
+    )?;
     Ok(row.map(Instance::from))
 }
 
-fn push_filter(qb: &mut QueryBuilder<Sqlite>, filter: &InstanceFilter) {
-    qb.push(" WHERE 1 = 1");
-    if !filter.ids.is_empty() {
-        qb.push(" AND instance_id IN (");
-        let mut sep = qb.separated(", ");
-        for id in &filter.ids {
-            sep.push_bind(id.as_str());
-        }
-        qb.push(")");
-    }
-    if let Some(status) = &filter.status {
-        qb.push(" AND status = ").push_bind(status.as_str());
-    }
+fn push_filter(q: &mut Sql, filter: &InstanceFilter) {
+    q.push(" WHERE 1 = 1")
+        .and_in("instance_id", &filter.ids)
+        .and_eq("status", &filter.status);
 }
 
-pub async fn list(
-    conn: &mut SqliteConnection,
+pub fn list(
+    conn: &Connection,
     filter: &InstanceFilter,
     page: Page,
 ) -> Result<(Vec<Instance>, i64), Error> {
     // One read transaction, so the total and the page come from the same snapshot.
-    let mut tx = conn.begin().await?;
-    let mut count = QueryBuilder::new("SELECT count(*) FROM instances");
+    let tx = conn.unchecked_transaction()?;
+    let mut count = Sql::new("SELECT count(*) FROM instances");
     push_filter(&mut count, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+    let total: i64 = count.scalar(&tx)?;
 
-    let mut qb = QueryBuilder::new(format!("SELECT {INSTANCE_COLUMNS} FROM instances"));
-    push_filter(&mut qb, filter);
-    qb.push(" ORDER BY created_at_ms, instance_id LIMIT ")
-        .push_bind(page.size)
+    let mut q = Sql::new(format!("SELECT {INSTANCE_COLUMNS} FROM instances"));
+    push_filter(&mut q, filter);
+    q.push(" ORDER BY created_at_ms, instance_id LIMIT ")
+        .bind(page.size)
         .push(" OFFSET ")
-        .push_bind(page.offset());
-    let rows: Vec<InstanceRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-    tx.commit().await?;
+        .bind(page.offset());
+    let rows = q.rows(&tx, InstanceRow::from_row)?;
+    tx.commit()?;
     Ok((rows.into_iter().map(Instance::from).collect(), total))
 }

@@ -1,7 +1,9 @@
-use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use rusqlite::Connection;
+use sqlx::{AssertSqlSafe, SqlitePool};
 
 use super::SqliteStore;
 use super::rows::{SCOPE_COLUMNS, SIGNING_KEY_COLUMNS, ScopeRow, SigningKeyRow};
+use super::sql::{self, Sql};
 use crate::clock::Millis;
 use crate::domain::ids::{ApplicationId, InstanceId, ScopeId};
 use crate::domain::resource_server::{Scope, ScopeFilter, ScopePatch, SigningKeyRecord};
@@ -42,87 +44,69 @@ pub async fn insert_scope(store: &SqliteStore, scope: &Scope) -> Result<(), Erro
     Ok(())
 }
 
-pub async fn get_scope(
-    conn: &mut SqliteConnection,
+pub fn get_scope(
+    conn: &Connection,
     instance_id: &InstanceId,
     application_id: &ApplicationId,
     id: &ScopeId,
 ) -> Result<Option<Scope>, Error> {
-    let row: Option<ScopeRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {SCOPE_COLUMNS} FROM resource_server_scopes
-         WHERE instance_id = ? AND application_id = ? AND scope_id = ?"
-    )))
-    .bind(instance_id.as_str())
-    .bind(application_id.as_str())
-    .bind(id.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = sql::optional(
+        conn,
+        &format!(
+            "SELECT {SCOPE_COLUMNS} FROM resource_server_scopes
+             WHERE instance_id = ? AND application_id = ? AND scope_id = ?"
+        ),
+        [instance_id.as_str(), application_id.as_str(), id.as_str()],
+        ScopeRow::from_row,
+    )?;
     Ok(row.map(Scope::from))
 }
 
 fn push_scope_filter(
-    qb: &mut QueryBuilder<Sqlite>,
+    q: &mut Sql,
     instance_id: &InstanceId,
     application_id: &ApplicationId,
     f: &ScopeFilter,
 ) {
-    qb.push(" WHERE instance_id = ")
-        .push_bind(instance_id.as_str().to_owned())
+    q.push(" WHERE instance_id = ")
+        .bind(instance_id.as_str().to_owned())
         .push(" AND application_id = ")
-        .push_bind(application_id.as_str().to_owned());
-    for (column, value) in [
-        ("authorization_type", &f.authorization_type),
-        ("scope_type", &f.scope_type),
-        ("value", &f.value),
-    ] {
-        if let Some(v) = value {
-            qb.push(format!(" AND {column} = ")).push_bind(v.clone());
-        }
-    }
-    if let Some(name) = &f.name {
-        qb.push(" AND substr(name, 1, length(")
-            .push_bind(name.clone())
-            .push(")) = ")
-            .push_bind(name.clone());
-    }
-    if !f.ids.is_empty() {
-        qb.push(" AND scope_id IN (");
-        let mut sep = qb.separated(", ");
-        for id in &f.ids {
-            sep.push_bind(id.clone());
-        }
-        qb.push(")");
-    }
+        .bind(application_id.as_str().to_owned())
+        .and_eq("authorization_type", &f.authorization_type)
+        .and_eq("scope_type", &f.scope_type)
+        .and_eq("value", &f.value)
+        .and_prefix("name", &f.name)
+        .and_in("scope_id", &f.ids);
 }
 
-pub async fn list_scopes(
-    conn: &mut SqliteConnection,
+pub fn list_scopes(
+    conn: &Connection,
     instance_id: &InstanceId,
     application_id: &ApplicationId,
     filter: &ScopeFilter,
     after: Option<(Millis, ScopeId)>,
     limit: i64,
 ) -> Result<(Vec<Scope>, i64), Error> {
-    let mut tx = conn.begin().await?;
-    let mut count = QueryBuilder::new("SELECT count(*) FROM resource_server_scopes");
+    let tx = conn.unchecked_transaction()?;
+    let mut count = Sql::new("SELECT count(*) FROM resource_server_scopes");
     push_scope_filter(&mut count, instance_id, application_id, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+    let total: i64 = count.scalar(&tx)?;
 
-    let mut qb = QueryBuilder::new(format!(
+    let mut q = Sql::new(format!(
         "SELECT {SCOPE_COLUMNS} FROM resource_server_scopes"
     ));
-    push_scope_filter(&mut qb, instance_id, application_id, filter);
+    push_scope_filter(&mut q, instance_id, application_id, filter);
     if let Some((created, id)) = after {
-        qb.push(" AND (created_at_ms, scope_id) > (")
-            .push_bind(created)
+        q.push(" AND (created_at_ms, scope_id) > (")
+            .bind(created)
             .push(", ")
-            .push_bind(id.into_string())
+            .bind(id.into_string())
             .push(")");
     }
-    qb.push(" ORDER BY created_at_ms, scope_id LIMIT ")
-        .push_bind(limit);
-    let rows: Vec<ScopeRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-    tx.commit().await?;
+    q.push(" ORDER BY created_at_ms, scope_id LIMIT ")
+        .bind(limit);
+    let rows = q.rows(&tx, ScopeRow::from_row)?;
+    tx.commit()?;
     Ok((rows.into_iter().map(Scope::from).collect(), total))
 }
 
@@ -261,12 +245,13 @@ pub async fn revoke_scopes(
     Ok(())
 }
 
-pub async fn granted_scope_values(
-    conn: &mut SqliteConnection,
+pub fn granted_scope_values(
+    conn: &Connection,
     client: &ApplicationId,
     server: &ApplicationId,
 ) -> Result<Vec<String>, Error> {
-    Ok(sqlx::query_scalar(
+    sql::all(
+        conn,
         "SELECT s.value FROM resource_server_scopes s
           WHERE s.application_id = ?1
             AND (s.authorization_type = 'default_all'
@@ -276,38 +261,49 @@ pub async fn granted_scope_values(
                              WHERE r.resource_server_application_id = ?1
                                AND r.client_application_id = ?2))
           ORDER BY s.value",
+        [server.as_str(), client.as_str()],
+        |r| r.get(0),
     )
-    .bind(server.as_str())
-    .bind(client.as_str())
-    .fetch_all(&mut *conn)
-    .await?)
 }
 
-pub async fn signing_key(
-    conn: &mut SqliteConnection,
+pub fn scope_values(conn: &Connection, server: &ApplicationId) -> Result<Vec<String>, Error> {
+    sql::all(
+        conn,
+        "SELECT value FROM resource_server_scopes WHERE application_id = ? ORDER BY value",
+        [server.as_str()],
+        |r| r.get(0),
+    )
+}
+
+pub fn signing_key(
+    conn: &Connection,
     instance_id: &InstanceId,
     algorithm: &str,
 ) -> Result<Option<SigningKeyRecord>, Error> {
-    let row: Option<SigningKeyRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {SIGNING_KEY_COLUMNS} FROM signing_keys WHERE instance_id = ? AND algorithm = ?"
-    )))
-    .bind(instance_id.as_str())
-    .bind(algorithm)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = sql::optional(
+        conn,
+        &format!(
+            "SELECT {SIGNING_KEY_COLUMNS} FROM signing_keys WHERE instance_id = ? AND algorithm = ?"
+        ),
+        [instance_id.as_str(), algorithm],
+        SigningKeyRow::from_row,
+    )?;
     Ok(row.map(SigningKeyRecord::from))
 }
 
-pub async fn signing_keys(
-    conn: &mut SqliteConnection,
+pub fn signing_keys(
+    conn: &Connection,
     instance_id: &InstanceId,
 ) -> Result<Vec<SigningKeyRecord>, Error> {
-    let rows: Vec<SigningKeyRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {SIGNING_KEY_COLUMNS} FROM signing_keys WHERE instance_id = ? ORDER BY created_at_ms, kid"
-    )))
-    .bind(instance_id.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = sql::all(
+        conn,
+        &format!(
+            "SELECT {SIGNING_KEY_COLUMNS} FROM signing_keys WHERE instance_id = ?
+             ORDER BY created_at_ms, kid"
+        ),
+        [instance_id.as_str()],
+        SigningKeyRow::from_row,
+    )?;
     Ok(rows.into_iter().map(SigningKeyRecord::from).collect())
 }
 

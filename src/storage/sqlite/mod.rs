@@ -9,6 +9,7 @@ mod m2m;
 mod readers;
 mod rows;
 mod seed;
+mod sql;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -17,7 +18,7 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use readers::{Reader, Readers};
+use readers::Readers;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -41,10 +42,11 @@ mod embedded {
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Address space for memory-mapped reads (not memory: pages are the OS's file cache).
-const MMAP_BYTES: u64 = 1 << 30;
+const MMAP_BYTES: i64 = 1 << 30;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Reads, on rusqlite connections (see readers.rs for why not sqlx).
     readers: Arc<Readers>,
     /// Exactly one connection: writes are serialised here, not by SQLite's lock.
     writer: SqlitePool,
@@ -119,13 +121,14 @@ async fn stable_query_plans(conn: &mut sqlx::SqliteConnection) -> Result<(), sql
 }
 
 impl SqliteStore {
-    /// Migrate, then open the pools.
+    /// Migrate, then open the writer and the readers (`readers`: how many idle read
+    /// connections to keep).
     pub async fn open(path: &Path, readers: u32) -> Result<Self, Error> {
         let applied = migrate(path)?;
         for m in &applied {
             tracing::info!(migration = %m, "applied migration");
         }
-        let base = SqliteConnectOptions::from_str("sqlite:")
+        let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(Error::internal)?
             .filename(path)
             .create_if_missing(true)
@@ -137,8 +140,8 @@ impl SqliteStore {
             // Reads come straight from the page cache of the OS instead of a pread() per page
             // missing from SQLite's own (per-connection) cache.
             .pragma("mmap_size", MMAP_BYTES.to_string());
-        let writer = writer_options().connect_with(base.clone()).await?;
-        let readers = Readers::open(&base.read_only(true), readers as usize).await?;
+        let writer = writer_options().connect_with(options).await?;
+        let readers = Readers::open(path, readers as usize)?;
         Ok(Self {
             readers: Arc::new(readers),
             writer,
@@ -155,11 +158,6 @@ impl SqliteStore {
         &self.writer
     }
 
-    /// A read-only connection (queries only; SQLite refuses writes on it).
-    pub async fn read(&self) -> Result<Reader<'_>, Error> {
-        self.readers.acquire().await
-    }
-
     async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, Error> {
         // IMMEDIATE takes the write lock up front, so a transaction never fails half-way
         // because another process (a seed run, the sqlite3 shell) started writing.
@@ -170,10 +168,9 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), Error> {
-        sqlx::query("SELECT 1")
-            .execute(&mut *self.read().await?)
-            .await?;
-        Ok(())
+        self.readers
+            .with(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .map(|_| ())
     }
 
     async fn close(&self) {
@@ -183,7 +180,7 @@ impl Store for SqliteStore {
         {
             tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
         }
-        self.readers.close().await;
+        self.readers.close();
         self.writer.close().await;
     }
 
@@ -196,7 +193,7 @@ impl Store for SqliteStore {
     }
 
     async fn get_instance(&self, id: &InstanceId) -> Result<Option<Instance>, Error> {
-        instances::get(&mut *self.read().await?, id).await
+        self.readers.with(|c| instances::get(c, id))
     }
 
     async fn list_instances(
@@ -204,7 +201,10 @@ impl Store for SqliteStore {
         filter: &InstanceFilter,
         page: Page,
     ) -> Result<(Vec<Instance>, i64), Error> {
-        instances::list(&mut *self.read().await?, filter, page).await
+        let filter = filter.clone();
+        self.readers
+            .with_blocking(move |c| instances::list(c, &filter, page))
+            .await
     }
 
     async fn delete_instance(&self, id: &InstanceId) -> Result<bool, Error> {
@@ -242,7 +242,7 @@ impl Store for SqliteStore {
         instance_id: &InstanceId,
         id: &ApplicationId,
     ) -> Result<Option<Application>, Error> {
-        applications::get(&mut *self.read().await?, instance_id, id).await
+        self.readers.with(|c| applications::get(c, instance_id, id))
     }
 
     async fn list_applications(
@@ -251,7 +251,10 @@ impl Store for SqliteStore {
         filter: &ApplicationFilter,
         page: Page,
     ) -> Result<(Vec<Application>, i64), Error> {
-        applications::list(&mut *self.read().await?, instance_id, filter, page).await
+        let (instance_id, filter) = (instance_id.clone(), filter.clone());
+        self.readers
+            .with_blocking(move |c| applications::list(c, &instance_id, &filter, page))
+            .await
     }
 
     async fn delete_application(
@@ -283,7 +286,8 @@ impl Store for SqliteStore {
         instance_id: &InstanceId,
         application_id: &ApplicationId,
     ) -> Result<i64, Error> {
-        client_secrets::count(&mut *self.read().await?, instance_id, application_id).await
+        self.readers
+            .with(|c| client_secrets::count(c, instance_id, application_id))
     }
 
     async fn insert_client_secret(
@@ -299,7 +303,8 @@ impl Store for SqliteStore {
         instance_id: &InstanceId,
         application_id: &ApplicationId,
     ) -> Result<Vec<ClientSecretRecord>, Error> {
-        client_secrets::list(&mut *self.read().await?, instance_id, application_id).await
+        self.readers
+            .with(|c| client_secrets::list(c, instance_id, application_id))
     }
 
     async fn get_client_secret(
@@ -308,7 +313,8 @@ impl Store for SqliteStore {
         application_id: &ApplicationId,
         id: &SecretId,
     ) -> Result<Option<ClientSecretRecord>, Error> {
-        client_secrets::get(&mut *self.read().await?, instance_id, application_id, id).await
+        self.readers
+            .with(|c| client_secrets::get(c, instance_id, application_id, id))
     }
 
     async fn set_client_secret_status(
@@ -379,7 +385,8 @@ impl Store for SqliteStore {
         application_id: &ApplicationId,
         id: &ScopeId,
     ) -> Result<Option<Scope>, Error> {
-        m2m::get_scope(&mut *self.read().await?, instance_id, application_id, id).await
+        self.readers
+            .with(|c| m2m::get_scope(c, instance_id, application_id, id))
     }
 
     async fn list_scopes(
@@ -390,15 +397,13 @@ impl Store for SqliteStore {
         after: Option<(Millis, ScopeId)>,
         limit: i64,
     ) -> Result<(Vec<Scope>, i64), Error> {
-        m2m::list_scopes(
-            &mut *self.read().await?,
-            instance_id,
-            application_id,
-            filter,
-            after,
-            limit,
-        )
-        .await
+        let (instance_id, application_id, filter) =
+            (instance_id.clone(), application_id.clone(), filter.clone());
+        self.readers
+            .with_blocking(move |c| {
+                m2m::list_scopes(c, &instance_id, &application_id, &filter, after, limit)
+            })
+            .await
     }
 
     async fn update_scope(
@@ -487,7 +492,8 @@ impl Store for SqliteStore {
         instance_id: &InstanceId,
         identifier: &str,
     ) -> Result<Option<Application>, Error> {
-        applications::find_by_identifier(&mut *self.read().await?, instance_id, identifier).await
+        self.readers
+            .with(|c| applications::find_by_identifier(c, instance_id, identifier))
     }
 
     async fn granted_scope_values(
@@ -495,20 +501,16 @@ impl Store for SqliteStore {
         client: &ApplicationId,
         server: &ApplicationId,
     ) -> Result<Vec<String>, Error> {
-        m2m::granted_scope_values(&mut *self.read().await?, client, server).await
+        self.readers
+            .with(|c| m2m::granted_scope_values(c, client, server))
     }
 
     async fn scope_values(&self, server: &ApplicationId) -> Result<Vec<String>, Error> {
-        Ok(sqlx::query_scalar(
-            "SELECT value FROM resource_server_scopes WHERE application_id = ? ORDER BY value",
-        )
-        .bind(server.as_str())
-        .fetch_all(&mut *self.read().await?)
-        .await?)
+        self.readers.with(|c| m2m::scope_values(c, server))
     }
 
     async fn list_grants(&self, instance_id: &InstanceId) -> Result<Vec<GrantRecord>, Error> {
-        seed::list_grants(&mut *self.read().await?, instance_id).await
+        self.readers.with(|c| seed::list_grants(c, instance_id))
     }
 
     async fn apply_seed(&self, batch: &SeedBatch) -> Result<u64, Error> {
@@ -520,7 +522,8 @@ impl Store for SqliteStore {
         instance_id: &InstanceId,
         algorithm: &str,
     ) -> Result<Option<SigningKeyRecord>, Error> {
-        m2m::signing_key(&mut *self.read().await?, instance_id, algorithm).await
+        self.readers
+            .with(|c| m2m::signing_key(c, instance_id, algorithm))
     }
 
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<SigningKeyRecord, Error> {
@@ -528,7 +531,7 @@ impl Store for SqliteStore {
     }
 
     async fn signing_keys(&self, instance_id: &InstanceId) -> Result<Vec<SigningKeyRecord>, Error> {
-        m2m::signing_keys(&mut *self.read().await?, instance_id).await
+        self.readers.with(|c| m2m::signing_keys(c, instance_id))
     }
 
     async fn use_client_assertion(
@@ -563,43 +566,54 @@ mod tests {
     }
 
     /// Without QPSG every cached statement is parsed again on each use (see
-    /// `stable_query_plans`): a regression here halves List's throughput and no functional
-    /// test would notice.
+    /// `stable_query_plans` and readers.rs): a regression here halves List's throughput and
+    /// no functional test would notice.
     #[tokio::test]
     async fn every_connection_has_stable_query_plans() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("t.db"), 3)
             .await
             .unwrap();
-        let mut readers = Vec::new();
-        for _ in 0..3 {
-            readers.push(store.read().await.unwrap());
-        }
-        for r in &mut readers {
-            assert_eq!(qpsg(r).await, 1);
-        }
-        drop(readers);
+        let on = store
+            .readers
+            .with(|c| Ok(c.db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG)?))
+            .unwrap();
+        assert!(on, "readers");
         let mut w = store.writer_pool().acquire().await.unwrap();
-        assert_eq!(qpsg(&mut w).await, 1);
+        assert_eq!(qpsg(&mut w).await, 1, "writer");
     }
 
     #[tokio::test]
-    async fn readers_wait_for_a_free_connection_and_refuse_writes() {
+    async fn readers_refuse_writes_and_stop_at_close() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("t.db"), 1)
             .await
             .unwrap();
-        let first = store.read().await.unwrap();
-        let second = tokio::time::timeout(Duration::from_millis(50), store.read()).await;
-        assert!(second.is_err(), "the only reader is in use");
-        drop(first);
-        let mut again = store.read().await.unwrap();
-        let write = sqlx::query("DELETE FROM instances")
-            .execute(&mut *again)
-            .await;
+        let write = store
+            .readers
+            .with(|c| Ok(c.execute("DELETE FROM instances", [])?));
         assert!(write.is_err(), "read connections are read-only");
-        drop(again);
+        // Nested use (a second connection while one is out) opens another one.
+        let nested = store.readers.with(|_| {
+            store
+                .readers
+                .with(|c| Ok(c.query_row("SELECT 7", [], |r| r.get::<_, i64>(0))?))
+        });
+        assert_eq!(nested.unwrap(), 7);
         store.close().await;
-        assert!(store.read().await.is_err(), "closed");
+        assert!(store.ping().await.is_err(), "closed");
+    }
+
+    #[tokio::test]
+    async fn paged_lists_run_in_the_blocking_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("t.db"), 1)
+            .await
+            .unwrap();
+        let (rows, total) = store
+            .list_instances(&InstanceFilter::default(), Page::new(None, None).unwrap())
+            .await
+            .unwrap();
+        assert_eq!((rows.len(), total), (0, 0));
     }
 }

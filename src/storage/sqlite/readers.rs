@@ -1,108 +1,121 @@
-//! The read-only connections, handed out without sqlx's pool.
+//! The read-only connections: rusqlite on the caller's thread, not sqlx.
 //!
-//! sqlx's pool pings a connection when it is given back (to flush an abandoned transaction's
-//! rollback). With SQLite every call to a connection is a round trip to that connection's
-//! worker thread, so the ping doubled the thread hand-offs of a one-query request: a quarter of
-//! ListApplicationClientSecrets' throughput (docs/benchmarks.md). Here a connection goes back
-//! to the idle stack as it is; a rollback that a dropped transaction queued is still run by the
-//! worker before the next statement, in order.
+//! sqlx's SQLite driver runs every connection on a thread of its own and hands each statement
+//! and each row across a channel, so a one-query request cost two or more thread wake-ups;
+//! under load those context switches were most of ListApplicationClientSecrets' time (see
+//! docs/benchmarks.md). An indexed read takes a few microseconds, less than the hand-off, so
+//! point reads run right where they are asked for, on the HTTP worker. Reads that may scan
+//! many rows (the paged, counted lists) go to the blocking pool instead, so that they never
+//! hold up other requests of that worker.
+//!
+//! rusqlite is the crate refinery already links for migrations: the same `libsqlite3-sys`, so
+//! one SQLite library in the binary.
 
-use std::ops::{Deref, DerefMut};
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection, SqliteConnection};
-use tokio::sync::{Semaphore, SemaphorePermit};
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, OpenFlags};
 
+use super::{BUSY_TIMEOUT, MMAP_BYTES};
 use crate::error::Error;
 
+/// Idle connections are kept up to this many; more are opened under a burst and then closed.
 #[derive(Debug)]
 pub struct Readers {
-    idle: Mutex<Vec<SqliteConnection>>,
-    size: usize,
-    /// One permit per connection on the idle stack: whoever holds one finds a connection.
-    permits: Semaphore,
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    keep: usize,
+    closed: std::sync::atomic::AtomicBool,
+}
+
+fn open(path: &Path) -> Result<Connection, Error> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Without QPSG, SQLite re-prepares a cached statement with a `column = ?` term every time
+    // it is bound again (the plan may depend on the value): two thirds of a List's time.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+    conn.pragma_update(None, "temp_store", "memory")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
 }
 
 impl Readers {
-    pub async fn open(options: &SqliteConnectOptions, count: usize) -> Result<Self, Error> {
-        let mut idle = Vec::with_capacity(count);
-        for _ in 0..count.max(1) {
-            let mut conn = options.connect().await?;
-            super::stable_query_plans(&mut conn).await?;
-            idle.push(conn);
-        }
+    /// Opens one connection now, so that a database that cannot be read fails at start.
+    pub fn open(path: &Path, keep: usize) -> Result<Self, Error> {
+        let first = open(path)?;
         Ok(Self {
-            permits: Semaphore::new(idle.len()),
-            size: idle.len(),
-            idle: Mutex::new(idle),
+            path: path.to_owned(),
+            idle: Mutex::new(vec![first]),
+            keep: keep.max(1),
+            closed: false.into(),
         })
     }
 
-    pub async fn acquire(&self) -> Result<Reader<'_>, Error> {
-        let permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| Error::internal("the database is closed"))?;
-        let conn = self
+    fn take(&self) -> Result<Connection, Error> {
+        if self.closed.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(Error::internal("the database is closed"));
+        }
+        let idle = self
             .idle
             .lock()
             .map_err(|_| Error::internal("reader set poisoned"))?
-            .pop()
-            .ok_or_else(|| Error::internal("a reader permit without a reader"))?;
-        Ok(Reader {
-            conn: Some(conn),
-            readers: self,
-            _permit: permit,
-        })
+            .pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => open(&self.path),
+        }
     }
 
-    /// Close every connection (waiting for those in use) and refuse new acquires.
-    pub async fn close(&self) {
-        let Ok(all) = self.permits.acquire_many(self.size as u32).await else {
+    fn give_back(&self, conn: Connection) {
+        if self.closed.load(std::sync::atomic::Ordering::Acquire) {
             return;
-        };
-        all.forget();
-        self.permits.close();
+        }
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < self.keep
+        {
+            idle.push(conn);
+        }
+    }
+
+    /// Run `f` on a read connection, on this thread. For reads that touch a handful of rows.
+    pub fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
+        let conn = self.take()?;
+        let out = f(&conn);
+        // A statement left mid-way by an error is reset by rusqlite when it is dropped, so
+        // the connection holds no read transaction open here.
+        self.give_back(conn);
+        out
+    }
+
+    /// Run `f` on a read connection in the blocking pool. For reads that may scan many rows.
+    pub async fn with_blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        let readers = Arc::clone(self);
+        tokio::task::spawn_blocking(move || readers.with(f)).await?
+    }
+
+    /// Close the idle connections and refuse new reads.
+    pub fn close(&self) {
+        self.closed
+            .store(true, std::sync::atomic::Ordering::Release);
         let conns = self
             .idle
             .lock()
             .map(|mut v| std::mem::take(&mut *v))
             .unwrap_or_default();
         for conn in conns {
-            if let Err(e) = conn.close().await {
+            if let Err((_, e)) = conn.close() {
                 tracing::warn!(error = %e, "closing a read connection");
             }
-        }
-    }
-}
-
-/// A read connection, back on the idle stack when dropped.
-pub struct Reader<'a> {
-    conn: Option<SqliteConnection>,
-    readers: &'a Readers,
-    // Released after `conn` is back (fields drop in order, `Drop::drop` first).
-    _permit: SemaphorePermit<'a>,
-}
-
-impl Deref for Reader<'_> {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
-        self.conn.as_ref().expect("present until drop")
-    }
-}
-
-impl DerefMut for Reader<'_> {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        self.conn.as_mut().expect("present until drop")
-    }
-}
-
-impl Drop for Reader<'_> {
-    fn drop(&mut self) {
-        if let (Some(conn), Ok(mut idle)) = (self.conn.take(), self.readers.idle.lock()) {
-            idle.push(conn);
         }
     }
 }

@@ -11,6 +11,30 @@ use crate::domain::resource_server::{Scope, SigningKeyRecord};
 use crate::domain::secret::MaskMaterial;
 use crate::error::Error;
 
+/// A row struct whose fields are, in order, the columns of its `*_COLUMNS` list (a unit test
+/// holds the two together): read from a rusqlite row by position, and with `sqlx::FromRow`
+/// from an sqlx row inside a write transaction.
+macro_rules! row {
+    ($(#[$m:meta])* pub struct $name:ident { $(pub $field:ident: $ty:ty,)* }) => {
+        $(#[$m])*
+        pub struct $name {
+            $(pub $field: $ty,)*
+        }
+
+        impl $name {
+            #[cfg(test)]
+            pub const FIELDS: &[&str] = &[$(stringify!($field)),*];
+
+            pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                let mut column = 0..;
+                Ok(Self {
+                    $($field: r.get(column.next().unwrap_or_default())?,)*
+                })
+            }
+        }
+    };
+}
+
 fn toggle(column: &str, v: &str) -> Result<Toggle, Error> {
     Toggle::parse(v).ok_or_else(|| Error::internal(format!("{column} holds {v:?}")))
 }
@@ -20,6 +44,7 @@ fn json_list(column: &str, v: &str) -> Result<Vec<String>, Error> {
         .map_err(|e| Error::internal(format!("{column} is not a JSON list: {e}")))
 }
 
+row! {
 #[derive(sqlx::FromRow)]
 pub struct InstanceRow {
     pub instance_id: String,
@@ -27,6 +52,7 @@ pub struct InstanceRow {
     pub status: String,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+}
 }
 
 impl From<InstanceRow> for Instance {
@@ -55,6 +81,7 @@ pub const APPLICATION_COLUMNS: &str = "a.application_id, a.instance_id, a.name, 
               WHERE application_id = a.application_id ORDER BY field_name) AS f
     ) AS custom_fields";
 
+row! {
 #[derive(sqlx::FromRow)]
 pub struct ApplicationRow {
     pub application_id: String,
@@ -82,6 +109,7 @@ pub struct ApplicationRow {
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub custom_fields: String,
+}
 }
 
 impl TryFrom<ApplicationRow> for Application {
@@ -128,6 +156,7 @@ pub const SECRET_COLUMNS: &str = "secret_id, instance_id, application_id, status
     secret_sealed, mask_prefix, mask_suffix, secret_length, expires_at_ms, last_used_at_ms,
     created_at_ms";
 
+row! {
 #[derive(sqlx::FromRow)]
 pub struct SecretRow {
     pub secret_id: String,
@@ -142,6 +171,7 @@ pub struct SecretRow {
     pub expires_at_ms: Option<i64>,
     pub last_used_at_ms: Option<i64>,
     pub created_at_ms: i64,
+}
 }
 
 impl TryFrom<SecretRow> for ClientSecretRecord {
@@ -174,6 +204,7 @@ impl TryFrom<SecretRow> for ClientSecretRecord {
 pub const SCOPE_COLUMNS: &str = "scope_id, instance_id, application_id, name, value, scope_type,
     authorization_type, created_at_ms, updated_at_ms";
 
+row! {
 #[derive(sqlx::FromRow)]
 pub struct ScopeRow {
     pub scope_id: String,
@@ -185,6 +216,7 @@ pub struct ScopeRow {
     pub authorization_type: String,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+}
 }
 
 impl From<ScopeRow> for Scope {
@@ -206,6 +238,7 @@ impl From<ScopeRow> for Scope {
 pub const SIGNING_KEY_COLUMNS: &str =
     "kid, instance_id, algorithm, private_key_sealed, public_jwk, created_at_ms";
 
+row! {
 #[derive(sqlx::FromRow)]
 pub struct SigningKeyRow {
     pub kid: String,
@@ -214,6 +247,7 @@ pub struct SigningKeyRow {
     pub private_key_sealed: Vec<u8>,
     pub public_jwk: String,
     pub created_at_ms: i64,
+}
 }
 
 impl From<SigningKeyRow> for SigningKeyRecord {
@@ -225,6 +259,45 @@ impl From<SigningKeyRow> for SigningKeyRecord {
             private_key_sealed: r.private_key_sealed,
             public_jwk: r.public_jwk,
             created_at: r.created_at_ms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `from_row` reads by position: the column lists must name the fields in order.
+    #[test]
+    fn column_lists_match_the_row_structs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        super::super::migrate(&path).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for (sql, fields) in [
+            (
+                format!("SELECT {INSTANCE_COLUMNS} FROM instances"),
+                InstanceRow::FIELDS,
+            ),
+            (
+                format!("SELECT {APPLICATION_COLUMNS} FROM applications a"),
+                ApplicationRow::FIELDS,
+            ),
+            (
+                format!("SELECT {SECRET_COLUMNS} FROM client_secrets"),
+                SecretRow::FIELDS,
+            ),
+            (
+                format!("SELECT {SCOPE_COLUMNS} FROM resource_server_scopes"),
+                ScopeRow::FIELDS,
+            ),
+            (
+                format!("SELECT {SIGNING_KEY_COLUMNS} FROM signing_keys"),
+                SigningKeyRow::FIELDS,
+            ),
+        ] {
+            let stmt = conn.prepare(&sql).unwrap();
+            assert_eq!(stmt.column_names().collect::<Vec<_>>(), fields, "{sql}");
         }
     }
 }

@@ -1,8 +1,9 @@
 use super::SqliteStore;
+use super::sql;
 use crate::domain::ids::{ApplicationId, InstanceId, ScopeId};
 use crate::error::Error;
 use crate::storage::{GrantRecord, SeedBatch};
-use sqlx::SqliteConnection;
+use rusqlite::Connection;
 
 fn json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
@@ -189,11 +190,9 @@ pub async fn apply(store: &SqliteStore, b: &SeedBatch) -> Result<u64, Error> {
     Ok(changed)
 }
 
-pub async fn list_grants(
-    conn: &mut SqliteConnection,
-    instance_id: &InstanceId,
-) -> Result<Vec<GrantRecord>, Error> {
-    let rows: Vec<(String, String, Option<String>, i64, i64)> = sqlx::query_as(
+pub fn list_grants(conn: &Connection, instance_id: &InstanceId) -> Result<Vec<GrantRecord>, Error> {
+    sql::all(
+        conn,
         "SELECT client_application_id, resource_server_application_id, NULL, 0, created_at_ms
            FROM resource_server_grants WHERE instance_id = ?1
          UNION ALL
@@ -201,16 +200,13 @@ pub async fn list_grants(
            FROM scope_grants g JOIN resource_server_scopes s ON s.scope_id = g.scope_id
           WHERE s.instance_id = ?1
          ORDER BY 1, 2, 4, 5, 3",
+        [instance_id.as_str()],
+        |r| {
+            Ok(GrantRecord {
+                client: ApplicationId::from_trusted(r.get(0)?),
+                server: ApplicationId::from_trusted(r.get(1)?),
+                scope: r.get::<_, Option<String>>(2)?.map(ScopeId::from_trusted),
+            })
+        },
     )
-    .bind(instance_id.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(c, s, scope, _, _)| GrantRecord {
-            client: ApplicationId::from_trusted(c),
-            server: ApplicationId::from_trusted(s),
-            scope: scope.map(ScopeId::from_trusted),
-        })
-        .collect())
 }

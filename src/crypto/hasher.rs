@@ -1,6 +1,7 @@
 //! Argon2id hashing and verification of client secrets, off the async workers and with bounded
 //! concurrency, so that a burst of creates or failed logins cannot starve the API.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
@@ -51,6 +52,9 @@ type Job = Box<dyn FnOnce(&mut Scratch) + Send>;
 pub struct SecretHasher {
     params: Params,
     jobs: Sender<Job>,
+    /// Argon2 verifications asked of this hasher (shared by its clones), so that tests and
+    /// operators can see that remembered verifications really skip Argon2 (API.md §5).
+    verifications: Arc<AtomicU64>,
 }
 
 impl SecretHasher {
@@ -66,7 +70,16 @@ impl SecretHasher {
                 .spawn(move || work(&queue))
                 .map_err(|e| format!("cannot start an Argon2 worker: {e}"))?;
         }
-        Ok(Self { params, jobs })
+        Ok(Self {
+            params,
+            jobs,
+            verifications: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// How many Argon2 verifications this hasher (and its clones) has been asked for.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     /// A PHC string (`$argon2id$v=19$m=…`).
@@ -79,6 +92,7 @@ impl SecretHasher {
     /// Constant-time check of a presented value against a stored PHC string. A malformed
     /// stored hash counts as a mismatch (and is logged), never as a server error.
     pub async fn verify(&self, presented: SecretValue, phc: String) -> Result<bool, Error> {
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         self.run(move |scratch| verify_with(&presented, &phc, scratch))
             .await
     }
@@ -288,6 +302,7 @@ mod tests {
         for t in tasks {
             assert!(t.await.unwrap());
         }
+        assert_eq!(hasher.verifications(), 32, "hashes are not counted");
     }
 
     #[test]

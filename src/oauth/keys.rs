@@ -93,9 +93,19 @@ fn algorithm_of(name: &str) -> Result<TokenAlgorithm, Error> {
     }
 }
 
+/// The PKCS#8 DER of a stored private key, opened from its sealed column
+/// (`signing_keys.private_key_sealed`) exactly as the server does before signing.
+pub fn open_private_key(
+    sealer: &Sealer,
+    kid: &str,
+    private_key_sealed: &[u8],
+) -> Result<secrecy::SecretBox<[u8]>, Error> {
+    sealer.open(private_key_sealed, &aad(kid))
+}
+
 fn load(sealer: &Sealer, record: &SigningKeyRecord) -> Result<LoadedKey, Error> {
     let algorithm = algorithm_of(&record.algorithm)?;
-    let der = sealer.open(&record.private_key_sealed, &aad(&record.kid))?;
+    let der = open_private_key(sealer, &record.kid, &record.private_key_sealed)?;
     let signer = match algorithm {
         TokenAlgorithm::Rs256 => Signer::Rsa(
             RsaKeyPair::from_pkcs8(der.expose_secret())

@@ -1,4 +1,7 @@
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use base64::Engine;
 use eiam_local::domain::Toggle;
@@ -631,44 +634,295 @@ async fn last_used_time_is_set_by_successes_only() {
     );
 }
 
-#[tokio::test]
+/// 200 token requests in flight at once while the clock moves and Lists poll: every one
+/// succeeds, LastUsedTime as seen by List never moves backwards (not even while a flush is
+/// committing), and the latest success wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_token_requests() {
-    let app = spawn_app().await;
+    // Frequent flushes, so that Lists race with flushes as well as with requests.
+    let app = Arc::new(spawn_app_with(|s| s.last_used_flush_ms = 10).await);
     let m = m2m_setup(&app).await;
     let (sid, plain) = app.create_secret(&m.instance, &m.client).await;
-    let scope = read_scope();
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", m.client.as_str()),
-        ("client_secret", plain.as_str()),
-        ("scope", scope.as_str()),
-    ];
-    let mut last_seen = 0;
-    let instance = m.instance.as_str();
-    let requests = (0..200).map(|n| {
-        let app = &app;
-        let form = &form;
-        async move {
-            app.clock.advance(n % 3);
-            app.token_post(instance, form).await
+    let form: Arc<Vec<(String, String)>> = Arc::new(
+        [
+            ("grant_type", "client_credentials"),
+            ("client_id", m.client.as_str()),
+            ("client_secret", plain.as_str()),
+            ("scope", read_scope().as_str()),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect(),
+    );
+
+    let done = Arc::new(AtomicBool::new(false));
+    let pollers: Vec<_> = (0..3)
+        .map(|_| {
+            let (app, done, sid) = (app.clone(), done.clone(), sid.clone());
+            let (instance, client) = (m.instance.clone(), m.client.clone());
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                while !done.load(Ordering::SeqCst) {
+                    seen.push(app.last_used(&instance, &client, &sid).await);
+                }
+                seen
+            })
+        })
+        .collect();
+
+    let requests: Vec<_> = (0..200u64)
+        .map(|n| {
+            let (app, form, instance) = (app.clone(), form.clone(), m.instance.clone());
+            tokio::spawn(async move {
+                // Spread the starts over ~100 ms, so that clock moves interleave with requests
+                // in flight and with several flushes.
+                tokio::time::sleep(Duration::from_micros(n * 500)).await;
+                app.clock.advance(1 + (n % 3) as i64);
+                let form: Vec<(&str, &str)> =
+                    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                app.token_post(&instance, &form).await
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for r in requests {
+        let (status, body) = r.await.unwrap();
+        if status != 200 || body.to_string().contains("locked") {
+            failures.push((status, body));
         }
-    });
-    let results = futures_util::future::join_all(requests).await;
-    for (status, body) in &results {
-        assert_eq!(*status, 200, "{body}");
-        assert!(!body.to_string().contains("locked"));
     }
-    let used = app.last_used(&m.instance, &m.client, &sid).await.unwrap();
-    assert!(used >= last_seen);
-    last_seen = used;
-    assert_eq!(used, app.clock.now_ms_pub(), "the latest success wins");
+    done.store(true, Ordering::SeqCst);
+    assert!(
+        failures.is_empty(),
+        "{} failed: {failures:?}",
+        failures.len()
+    );
+
+    let final_clock = app.clock.now_ms_pub();
+    let used = app.last_used(&m.instance, &m.client, &sid).await;
+    assert_eq!(used, Some(final_clock), "the latest success wins");
+    for poller in pollers {
+        let mut polled = poller.await.unwrap();
+        polled.push(used);
+        if let Some(i) = polled.windows(2).position(|w| w[0] > w[1]) {
+            panic!(
+                "LastUsedTime moved backwards at poll {} of {}: {:?} then {:?}",
+                i + 1,
+                polled.len(),
+                polled[i],
+                polled[i + 1]
+            );
+        }
+        let distinct = polled.iter().flatten().collect::<HashSet<_>>().len();
+        assert!(
+            distinct >= 3,
+            "a poller should see the time move while requests run ({} polls, {distinct} values)",
+            polled.len()
+        );
+    }
+
+    let Ok(app) = Arc::try_unwrap(app) else {
+        panic!("every task is done")
+    };
     let dir = app.stop().await;
     let app = spawn_in(dir, |_| {}).await;
     assert_eq!(
         app.last_used(&m.instance, &m.client, &sid).await,
-        Some(last_seen),
-        "flushed at shutdown"
+        Some(final_clock),
+        "stored at shutdown"
     );
+}
+
+/// With a flush interval longer than the test, only the final flush of a graceful stop can
+/// write LastUsedTime to the database.
+#[tokio::test]
+async fn the_final_flush_at_shutdown_stores_last_used_time() {
+    let rare_flushes = |s: &mut eiam_local::config::Settings| s.last_used_flush_ms = 600_000;
+    let app = spawn_app_with(rare_flushes).await;
+    let m = m2m_setup(&app).await;
+    let (sid, plain) = app.create_secret(&m.instance, &m.client).await;
+    app.clock.advance(1234);
+    let used_at = app.clock.now_ms_pub();
+    app.token(&m.instance, &m.client, &plain, &read_scope())
+        .await;
+    app.clock.advance(60_000);
+    assert_eq!(
+        app.last_used(&m.instance, &m.client, &sid).await,
+        Some(used_at),
+        "List folds in the pending time"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stored = format!("SELECT last_used_at_ms FROM client_secrets WHERE secret_id = '{sid}'");
+    let unwritten = format!("SELECT count(*) FROM ({stored}) WHERE last_used_at_ms IS NULL");
+    assert_eq!(
+        app.sql_count(&unwritten).await,
+        1,
+        "nothing is written before the shutdown flush"
+    );
+
+    let dir = app.stop().await;
+    let app = spawn_in(dir, rare_flushes).await;
+    assert_eq!(app.state.last_used.pending_len(), 0);
+    assert_eq!(app.sql_count(&stored).await, used_at);
+    assert_eq!(
+        app.last_used(&m.instance, &m.client, &sid).await,
+        Some(used_at)
+    );
+}
+
+/// API.md §5: once a value has passed Argon2 for a secret, presenting it again costs none.
+/// (That status still applies to a remembered secret is covered by
+/// `secret_status_changes_take_effect_on_the_next_request`.)
+#[tokio::test]
+async fn repeated_token_requests_do_not_pay_argon2_again() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let (_, plain) = app.create_secret(&m.instance, &m.client).await;
+    let argon2 = || app.state.hasher.verifications();
+    let start = argon2();
+
+    app.token(&m.instance, &m.client, &plain, &read_scope())
+        .await;
+    assert_eq!(
+        argon2(),
+        start + 1,
+        "the first request verifies with Argon2"
+    );
+    for _ in 0..5 {
+        app.token(&m.instance, &m.client, &plain, &read_scope())
+            .await;
+    }
+    let (s, body, _) = app
+        .token_basic(&m.instance, &m.client, &plain, &read_scope())
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(argon2(), start + 1, "repeats are remembered");
+
+    // Same length, prefix and suffix (so the same mask): only Argon2 can tell it apart.
+    let mut wrong: Vec<char> = plain.chars().collect();
+    wrong[20] = if wrong[20] == 'x' { 'y' } else { 'x' };
+    let wrong: String = wrong.into_iter().collect();
+    let reject = |secret: String| {
+        let (app, m) = (&app, &m);
+        async move {
+            let (s, body) = app
+                .token_post(
+                    &m.instance,
+                    &[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", m.client.as_str()),
+                        ("client_secret", secret.as_str()),
+                        ("scope", read_scope().as_str()),
+                    ],
+                )
+                .await;
+            assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
+        }
+    };
+    reject(wrong.clone()).await;
+    assert_eq!(
+        argon2(),
+        start + 2,
+        "a wrong value is verified, not remembered"
+    );
+    reject(wrong).await;
+    assert_eq!(argon2(), start + 3, "and verified again on every attempt");
+    // Another length cannot be the secret: the mask check rejects it without Argon2.
+    reject(format!("{plain}x")).await;
+    assert_eq!(argon2(), start + 3);
+
+    app.token(&m.instance, &m.client, &plain, &read_scope())
+        .await;
+    assert_eq!(argon2(), start + 3, "failures do not evict the memo");
+}
+
+/// The instance's signing private key is stored sealed (XChaCha20-Poly1305 under the master
+/// key), never as the DER the server signs with.
+#[tokio::test]
+async fn signing_private_keys_are_sealed_at_rest() {
+    use aws_lc_rs::signature::{
+        ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RsaKeyPair,
+    };
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+    use eiam_local::config::TokenAlgorithm;
+    use secrecy::ExposeSecret;
+
+    for algorithm in [TokenAlgorithm::Rs256, TokenAlgorithm::Es256] {
+        let app = spawn_app_with(|s| s.token_algorithm = algorithm).await;
+        let m = m2m_setup(&app).await;
+        let (_, plain) = app.create_secret(&m.instance, &m.client).await;
+        let body = app
+            .token(&m.instance, &m.client, &plain, &read_scope())
+            .await;
+        let token = body["access_token"].as_str().unwrap();
+
+        let store = eiam_local::storage::SqliteStore::open(&app.db_path, 1)
+            .await
+            .unwrap();
+        let rows: Vec<(String, String, Vec<u8>, String)> = sqlx::query_as(
+            "SELECT kid, algorithm, private_key_sealed, public_jwk FROM signing_keys
+             WHERE instance_id = ?",
+        )
+        .bind(&m.instance)
+        .fetch_all(store.writer_pool())
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        let (kid, alg, sealed, public_jwk) = &rows[0];
+        assert_eq!(
+            jsonwebtoken::decode_header(token).unwrap().kid.as_deref(),
+            Some(kid.as_str())
+        );
+
+        // At rest: not a key, neither DER nor PEM.
+        assert!(!String::from_utf8_lossy(sealed).contains("PRIVATE KEY"));
+        assert!(
+            RsaKeyPair::from_pkcs8(sealed).is_err(),
+            "{alg}: stored as DER"
+        );
+        assert!(EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, sealed).is_err());
+
+        // Opened the way the server opens it: a PKCS#8 key that is nowhere in the stored bytes,
+        // whose public half is the published JWK and which signed the token.
+        let der = eiam_local::oauth::keys::open_private_key(&app.state.sealer, kid, sealed)
+            .expect("sealed under this server's master key");
+        let der = der.expose_secret();
+        assert_eq!(
+            sealed.len(),
+            24 + der.len() + 16,
+            "nonce ‖ ciphertext ‖ tag"
+        );
+        assert!(!sealed.windows(16).any(|w| der.windows(16).any(|d| d == w)));
+        let jwk: Value = serde_json::from_str(public_jwk).unwrap();
+        match algorithm {
+            TokenAlgorithm::Rs256 => {
+                let k = RsaKeyPair::from_pkcs8(der).expect("an RSA PKCS#8 key");
+                let n = k.public_key().modulus().big_endian_without_leading_zero();
+                assert_eq!(jwk["n"].as_str(), Some(B64URL.encode(n).as_str()));
+            }
+            TokenAlgorithm::Es256 => {
+                let k = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der)
+                    .expect("a P-256 PKCS#8 key");
+                let point = k.public_key().as_ref();
+                assert_eq!(
+                    jwk["x"].as_str(),
+                    Some(B64URL.encode(&point[1..33]).as_str())
+                );
+                assert_eq!(
+                    jwk["y"].as_str(),
+                    Some(B64URL.encode(&point[33..65]).as_str())
+                );
+            }
+        }
+        let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_str(public_jwk).unwrap();
+        let mut v = Validation::new(match algorithm {
+            TokenAlgorithm::Rs256 => Algorithm::RS256,
+            TokenAlgorithm::Es256 => Algorithm::ES256,
+        });
+        v.validate_aud = false;
+        jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(&jwk).unwrap(), &v)
+            .expect("signed with the sealed key");
+    }
 }
 
 fn assertion(secret: &str, client: &str, aud: &str, exp: i64, jti: &str) -> String {

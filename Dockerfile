@@ -23,8 +23,9 @@ ENV EIAM_LISTEN=0.0.0.0:8080 \
 VOLUME ["/data"]
 EXPOSE 8080
 USER 65532:65532
-# No shell or curl in the image: the binary checks its own /healthz.
+# No shell or curl in the image: the binary checks its own /healthz, at the address
+# EIAM_LISTEN gives (0.0.0.0 -> 127.0.0.1), so changing the port keeps the check right.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["/usr/local/bin/eiam-local", "healthcheck", "--url", "http://127.0.0.1:8080/healthz"]
+    CMD ["/usr/local/bin/eiam-local", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/eiam-local"]
 CMD ["serve"]

@@ -1,7 +1,7 @@
 //! The command line: `serve`, `migrate`, `seed apply|export`, `healthcheck`.
 
 use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -45,13 +45,14 @@ pub enum Command {
     Seed(SeedCommand),
     /// Exit 0 if a server answers on its /healthz (for container health checks).
     Healthcheck {
-        /// URL of the health endpoint.
-        #[arg(
-            long,
-            env = "EIAM_HEALTHCHECK_URL",
-            default_value = "http://127.0.0.1:8080/healthz"
-        )]
-        url: String,
+        /// The address the server listens on (as given to `serve`); the health URL is
+        /// http://<listen>/healthz, with an unspecified address (0.0.0.0, [::]) replaced by
+        /// loopback.
+        #[arg(long, env = "EIAM_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// URL of the health endpoint (overrides --listen).
+        #[arg(long, env = "EIAM_HEALTHCHECK_URL")]
+        url: Option<String>,
     },
 }
 
@@ -240,8 +241,28 @@ async fn execute(command: Command) -> Result<(), String> {
                 }
             }
         }
-        Command::Healthcheck { url } => healthcheck(&url),
+        Command::Healthcheck { listen, url } => {
+            healthcheck(&url.unwrap_or_else(|| healthcheck_url(&listen)))
+        }
     }
+}
+
+/// The health URL of a server listening on `listen`. A server bound to an unspecified
+/// address (`0.0.0.0`, `[::]`) is reached on the loopback address of the same family.
+pub fn healthcheck_url(listen: &str) -> String {
+    let authority = match listen.parse::<SocketAddr>() {
+        Ok(addr) if addr.ip().is_unspecified() => {
+            let loopback: IpAddr = match addr.ip() {
+                IpAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+                IpAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+            };
+            SocketAddr::new(loopback, addr.port()).to_string()
+        }
+        Ok(addr) => addr.to_string(),
+        // A host name (localhost:8080): used as given.
+        Err(_) => listen.to_owned(),
+    };
+    format!("http://{authority}/healthz")
 }
 
 /// A plain HTTP/1.1 GET, so the container image needs no curl.
@@ -277,5 +298,24 @@ fn healthcheck(url: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("{url}: status {status:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::healthcheck_url;
+
+    #[test]
+    fn the_health_url_follows_the_listen_address() {
+        for (listen, url) in [
+            ("127.0.0.1:8080", "http://127.0.0.1:8080/healthz"),
+            ("0.0.0.0:9000", "http://127.0.0.1:9000/healthz"),
+            ("[::]:9001", "http://[::1]:9001/healthz"),
+            ("[::1]:9002", "http://[::1]:9002/healthz"),
+            ("10.1.2.3:80", "http://10.1.2.3:80/healthz"),
+            ("localhost:8081", "http://localhost:8081/healthz"),
+        ] {
+            assert_eq!(healthcheck_url(listen), url, "{listen}");
+        }
     }
 }

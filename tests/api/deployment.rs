@@ -280,4 +280,217 @@ fn the_image_runs_as_non_root_with_a_data_volume_and_a_self_healthcheck() {
     let compose = include_str!("../../docker-compose.yml");
     assert!(compose.contains("--seed") && compose.contains("examples/demo.toml"));
     assert!(compose.contains("eiam-data:/data"));
+    // The health checks follow EIAM_LISTEN rather than a fixed URL, so a changed port
+    // keeps them right.
+    for (name, text) in [("Dockerfile", dockerfile), ("docker-compose.yml", compose)] {
+        assert!(!text.contains("--url"), "{name} fixes the health URL");
+        assert!(text.contains("EIAM_LISTEN"), "{name}");
+    }
+}
+
+/// The binary with cheap Argon2 and no inherited settings that would change its behaviour.
+fn cli(args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env("EIAM_ARGON2_MEMORY_KIB", "64")
+        .env("EIAM_ARGON2_ITERATIONS", "1")
+        .env("RUST_LOG", "warn")
+        .env_remove("EIAM_LISTEN")
+        .env_remove("EIAM_HEALTHCHECK_URL")
+        .env_remove("EIAM_DATABASE")
+        .env_remove("EIAM_MASTER_KEY")
+        .env_remove("EIAM_MASTER_KEY_FILE");
+    c
+}
+
+fn run(mut command: Command) -> (bool, String, String) {
+    let out = command.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn seed_apply(file: &std::path::Path, db: &std::path::Path) -> Command {
+    let mut c = cli(&["seed", "apply"]);
+    c.arg(file).arg("--database").arg(db);
+    c
+}
+
+fn seed_export(db: &std::path::Path, out: &std::path::Path) -> Command {
+    let mut c = cli(&["seed", "export", "--with-secrets", "-o"]);
+    c.arg(out).arg("--database").arg(db);
+    c
+}
+
+#[tokio::test]
+async fn seed_apply_as_a_process_rejects_a_bad_file_whole_and_applies_the_demo_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("eiam.db");
+    let (ok, out, err) = run(seed_apply(DEMO.as_ref(), &db));
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("applied ("), "{out}");
+    let (ok, out, err) = run(seed_apply(DEMO.as_ref(), &db));
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("nothing changed"), "{out}");
+    let before = crate::seed::dump(&db).await;
+
+    // A new instance that is fine in every way but one: its secret's status (line 11).
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[instances]]\nname = \"other\"\n\n  [[instances.applications]]\n  name = \"worker\"\n  sso_type = \"oauth2/m2m\"\n\n    [[instances.applications.secrets]]\n    name = \"primary\"\n    value = \"CSotherWorker000000000000000000000000000000\"\n    status = \"paused\"\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run(seed_apply(&bad, &db));
+    assert!(!ok, "a bad file was accepted: {out}");
+    assert!(err.contains("bad.toml:line 11:"), "{err}");
+    assert!(
+        err.contains("instances[0].applications[0].secrets[0].status"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was applied"), "{err}");
+    assert_eq!(
+        crate::seed::dump(&db).await,
+        before,
+        "the bad file changed the database"
+    );
+}
+
+#[test]
+fn seed_export_with_secrets_as_a_process_reproduces_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    let (fa, fb) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+    let (ok, _, err) = run(seed_apply(DEMO.as_ref(), &a));
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(seed_export(&a, &fa));
+    assert!(ok, "{err}");
+    assert!(out.is_empty(), "-o writes the file, not stdout: {out}");
+    let first = std::fs::read_to_string(&fa).unwrap();
+    for value in [
+        "CSdemoReportingWorker000000000000000000000RW",
+        "CSdemoReportingWorkerOld000000000000000000RO",
+        "CSdemoFulfillmentService000000000000000000FS",
+        "CSdemoFulfillmentServiceExpired00000000000FX",
+    ] {
+        assert!(
+            first.contains(value),
+            "{value} missing from the export:\n{first}"
+        );
+    }
+    let (ok, out, err) = run(seed_apply(&fa, &b));
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("applied ("), "{out}");
+    let (ok, _, err) = run(seed_export(&b, &fb));
+    assert!(ok, "{err}");
+    assert_eq!(first, std::fs::read_to_string(&fb).unwrap());
+}
+
+#[tokio::test]
+async fn seed_apply_reads_value_env_and_millisecond_expirations() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("eiam.db");
+    let file = dir.path().join("env.toml");
+    const VALUE: &str = "CSfromTheEnvironment0000000000000000000000EV";
+    const EXPIRES_MS: i64 = 4_102_444_800_123; // 2100-01-01T00:00:00.123Z
+    std::fs::write(
+        &file,
+        format!(
+            "[[instances]]\nname = \"env\"\n[[instances.applications]]\nname = \"worker\"\nsso_type = \"oauth2/m2m\"\n[[instances.applications.secrets]]\nname = \"from-env\"\nvalue_env = \"EIAM_TEST_SEED_SECRET\"\nexpiration = {EXPIRES_MS}\n"
+        ),
+    )
+    .unwrap();
+    // Without the variable the file is rejected, naming the field.
+    let mut unset = seed_apply(&file, &db);
+    unset.env_remove("EIAM_TEST_SEED_SECRET");
+    let (ok, _, err) = run(unset);
+    assert!(!ok);
+    assert!(
+        err.contains(":line 8:") && err.contains("secrets[0].value_env"),
+        "{err}"
+    );
+    let mut set = seed_apply(&file, &db);
+    set.env("EIAM_TEST_SEED_SECRET", VALUE);
+    let (ok, out, err) = run(set);
+    assert!(ok, "{out}{err}");
+    assert!(
+        !out.contains(VALUE),
+        "a value from the environment is not echoed: {out}"
+    );
+
+    let store = eiam_local::storage::SqliteStore::open(&db, 1)
+        .await
+        .unwrap();
+    let (masked, expires): (String, Option<i64>) = sqlx::query_as(
+        "SELECT masked_secret, expires_at_ms FROM v_client_secrets WHERE application_name = 'worker'",
+    )
+    .fetch_one(store.writer_pool())
+    .await
+    .unwrap();
+    store.writer_pool().close().await;
+    assert_eq!(expires, Some(EXPIRES_MS));
+    assert_eq!(masked, eiam_local::domain::secret::mask(VALUE));
+    // The stored value is the variable's: the export opens the sealed copy.
+    let exported = dir.path().join("export.toml");
+    let (ok, _, err) = run(seed_export(&db, &exported));
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(text.contains(&format!("value = \"{VALUE}\"")), "{text}");
+    assert!(text.contains("2100-01-01T00:00:00.123Z"), "{text}");
+}
+
+#[tokio::test]
+async fn healthcheck_defaults_to_the_address_in_eiam_listen() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = cli(&["serve"]);
+    server
+        .arg("--database")
+        .arg(dir.path().join("eiam.db"))
+        .env("EIAM_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = server.spawn().unwrap();
+    wait_ready(&format!("http://127.0.0.1:{port}")).await;
+
+    let check = |listen: String| {
+        let mut c = cli(&["healthcheck"]);
+        c.env("EIAM_LISTEN", listen);
+        run(c)
+    };
+    let (ok, _, err) = check(format!("127.0.0.1:{port}"));
+    assert!(ok, "healthcheck with EIAM_LISTEN=127.0.0.1:{port}: {err}");
+    // A server bound to every interface is checked on loopback.
+    let (ok, _, err) = check(format!("0.0.0.0:{port}"));
+    assert!(ok, "healthcheck with EIAM_LISTEN=0.0.0.0:{port}: {err}");
+    let mut flag = cli(&["healthcheck", "--listen", &format!("127.0.0.1:{port}")]);
+    flag.env("EIAM_LISTEN", "127.0.0.1:1");
+    let (ok, _, err) = run(flag);
+    assert!(ok, "--listen beats EIAM_LISTEN: {err}");
+
+    let dead = free_port();
+    let (ok, _, err) = check(format!("0.0.0.0:{dead}"));
+    assert!(!ok, "nothing listens on {dead}");
+    assert!(
+        err.contains(&format!("http://127.0.0.1:{dead}/healthz")),
+        "{err}"
+    );
+    // --url still overrides the address.
+    let mut url = cli(&[
+        "healthcheck",
+        "--url",
+        &format!("http://127.0.0.1:{port}/healthz"),
+    ]);
+    url.env("EIAM_LISTEN", format!("127.0.0.1:{dead}"));
+    let (ok, _, err) = run(url);
+    assert!(ok, "--url overrides EIAM_LISTEN: {err}");
+
+    signal(&child, 15);
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
 }

@@ -342,3 +342,167 @@ async fn the_demo_seed_works_at_the_token_endpoint() {
         assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
     }
 }
+
+/// The "Walk-through of the demo" section of README.md.
+fn readme_walkthrough() -> &'static str {
+    const README: &str = include_str!("../../README.md");
+    let start = README
+        .find("## Walk-through of the demo")
+        .expect("README has the demo walk-through");
+    let rest = &README[start..];
+    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
+    &rest[..end]
+}
+
+/// Words made of `[A-Za-z0-9_]` that start with `prefix`.
+fn words_starting(text: &str, prefix: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with(prefix))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The text between the first pair of backquotes in `cell`.
+fn quoted(cell: &str) -> Option<&str> {
+    let (_, rest) = cell.split_once('`')?;
+    Some(rest.split_once('`')?.0)
+}
+
+#[tokio::test]
+async fn the_readme_demo_ids_and_secrets_are_what_the_demo_seed_produces() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("eiam.db");
+    apply(&db, Path::new(DEMO)).await.unwrap();
+    let store = eiam_local::storage::SqliteStore::open(&db, 1)
+        .await
+        .unwrap();
+    let instances: Vec<String> = sqlx::query_scalar("SELECT instance_id FROM instances")
+        .fetch_all(store.writer_pool())
+        .await
+        .unwrap();
+    let apps: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, application_id FROM applications ORDER BY name")
+            .fetch_all(store.writer_pool())
+            .await
+            .unwrap();
+    store.writer_pool().close().await;
+    assert_eq!(instances.len(), 1);
+    // Secret values per application, from the database (export opens the sealed copies).
+    let exported: toml::Table = toml::from_str(
+        &export(&settings(&db), true, Arc::new(SystemClock))
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    // (application name, value, status, has an expiration)
+    let mut secrets: Vec<(String, String, String, bool)> = Vec::new();
+    for a in exported["instances"][0]["applications"].as_array().unwrap() {
+        for s in a
+            .get("secrets")
+            .and_then(|s| s.as_array())
+            .into_iter()
+            .flatten()
+        {
+            secrets.push((
+                a["name"].as_str().unwrap().to_owned(),
+                s["value"].as_str().unwrap().to_owned(),
+                s["status"].as_str().unwrap().to_owned(),
+                s.get("expiration").is_some(),
+            ));
+        }
+    }
+    assert_eq!(secrets.len(), 4);
+
+    let section = readme_walkthrough();
+    let mut table_instance = None;
+    let mut table_apps = Vec::new();
+    for row in section.lines().filter(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let Some(id) = cells.get(1).and_then(|c| quoted(c)) else {
+            continue;
+        };
+        let label = cells[0];
+        if id.starts_with("idaas_") {
+            assert_eq!(label, "instance `demo`");
+            table_instance = Some(id.to_owned());
+        } else if id.starts_with("app_") {
+            let name = label.split(" (").next().unwrap().to_owned();
+            let secret = label
+                .split_once("(secret ")
+                .and_then(|(_, s)| quoted(s))
+                .map(str::to_owned);
+            table_apps.push((name, id.to_owned(), secret));
+        }
+    }
+    assert_eq!(
+        table_instance.as_ref(),
+        Some(&instances[0]),
+        "README instance id"
+    );
+    let mut ids: Vec<(String, String)> = table_apps
+        .iter()
+        .map(|(n, i, _)| (n.clone(), i.clone()))
+        .collect();
+    ids.sort();
+    assert_eq!(ids, apps, "README application ids");
+    let usable = |app: &str| -> Vec<String> {
+        secrets
+            .iter()
+            .filter(|s| s.0 == app && s.2 == "enabled" && !s.3)
+            .map(|s| s.1.clone())
+            .collect()
+    };
+    for (name, _, secret) in &table_apps {
+        let want = usable(name);
+        match secret {
+            Some(v) => assert_eq!(
+                want.as_slice(),
+                std::slice::from_ref(v),
+                "README secret of {name}"
+            ),
+            None => assert!(want.is_empty(), "README shows no secret for {name}"),
+        }
+    }
+    assert_eq!(
+        table_apps.iter().filter(|a| a.2.is_some()).count(),
+        2,
+        "the table shows both demo clients' secrets"
+    );
+
+    // The disabled secret the text names is the Reporting Worker's disabled one.
+    let disabled = section
+        .split_once("disabled secret")
+        .and_then(|(_, rest)| quoted(rest))
+        .expect("README names the disabled secret");
+    assert!(
+        secrets
+            .iter()
+            .any(|s| s.0 == "Reporting Worker" && s.1 == disabled && s.2 == "disabled"),
+        "README's disabled secret {disabled}"
+    );
+
+    // Every id and demo secret anywhere in the section (curl, Python) is a real one.
+    let mut known: Vec<&str> = instances.iter().map(String::as_str).collect();
+    known.extend(apps.iter().map(|a| a.1.as_str()));
+    let mut seen = 0;
+    for word in [
+        words_starting(section, "idaas_"),
+        words_starting(section, "app_"),
+    ]
+    .concat()
+    {
+        assert!(
+            known.contains(&word.as_str()),
+            "README mentions unknown id {word}"
+        );
+        seen += 1;
+    }
+    for word in words_starting(section, "CSdemo") {
+        assert!(
+            secrets.iter().any(|s| s.1 == word),
+            "README mentions unknown demo secret {word}"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 10, "{seen}");
+}

@@ -80,3 +80,78 @@ pub async fn catch_panic<T>(fut: impl Future<Output = Result<T, Error>>) -> Resu
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn json_of(err: &Error) -> (u16, serde_json::Value) {
+        let rid = RequestId::new();
+        let res = envelope::error(&rid, err);
+        let status = res.status().as_u16();
+        let bytes = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["RequestId"], rid.0.as_str());
+        (status, body)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_an_opaque_json_500() {
+        let secret_detail = "db password hunter2 in /var/secret";
+        let cases: Vec<(Result<(), Error>, &str)> = vec![
+            (
+                catch_panic(async { panic!("static str") }).await,
+                "static str",
+            ),
+            (
+                catch_panic(async move { panic!("formatted: {secret_detail}") }).await,
+                "hunter2",
+            ),
+            (
+                catch_panic(async { std::panic::panic_any(42_u32) }).await,
+                "unknown panic",
+            ),
+            (
+                catch_panic(async {
+                    tokio::task::yield_now().await;
+                    let v: Vec<u8> = Vec::new();
+                    std::hint::black_box(v[3]);
+                    Ok(())
+                })
+                .await,
+                "index out of bounds",
+            ),
+        ];
+        for (result, detail) in cases {
+            let err = result.expect_err("a panic is an error");
+            // The detail is kept for the log ...
+            let Error::Internal(logged) = &err else {
+                panic!("expected Error::Internal, got {err:?}");
+            };
+            assert!(logged.starts_with("panic: "), "{logged}");
+            assert!(logged.contains(detail), "{logged}");
+            // ... and never reaches the client.
+            let (status, body) = json_of(&err).await;
+            assert_eq!(status, 500);
+            assert_eq!(body["Code"], "InternalError");
+            assert_eq!(body["HostId"], crate::error::HOST_ID);
+            let message = body["Message"].as_str().unwrap();
+            assert!(!message.is_empty());
+            assert!(!message.contains(detail), "{message}");
+            assert!(!message.contains("panic"), "{message}");
+            assert!(body["Recommend"].as_str().is_some());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_handler_that_does_not_panic_is_passed_through() {
+        assert_eq!(catch_panic(async { Ok::<_, Error>(7) }).await.unwrap(), 7);
+        let err = catch_panic(async { Err::<(), _>(Error::MissingParameter("InstanceId".into())) })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "MissingParameter.InstanceId");
+        let (status, body) = json_of(&err).await;
+        assert_eq!(status, 400);
+        assert_eq!(body["Code"], "MissingParameter.InstanceId");
+    }
+}

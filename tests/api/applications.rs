@@ -4,6 +4,8 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
+const SOURCE_TEMPLATE: &str = "urn:alibaba:idaas:app:source:template";
+
 fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
     k.sort();
@@ -696,4 +698,251 @@ async fn deleting_an_application_removes_its_secrets_in_the_database() {
     .into_iter()
     .collect();
     assert_eq!(ids, HashSet::from([keep]));
+}
+
+/// A change made directly in SQL (for columns no API call sets: a user may edit the file).
+async fn sql_exec(app: &TestApp, sql: &str) {
+    let store = eiam_local::storage::SqliteStore::open(&app.db_path, 1)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(store.writer_pool())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn every_list_filter_counts_its_matches_and_pages_them_in_order() {
+    let app = spawn_app().await;
+    let i = app.create_instance().await;
+    let other = app.create_instance().await;
+    // Twelve applications, in creation order; each filter below picks a different subset.
+    let mut ids: Vec<String> = Vec::new();
+    for n in 0..12 {
+        let mut p: Vec<(String, String)> = vec![
+            ("InstanceId".into(), i.clone()),
+            ("ApplicationName".into(), format!("app-{n:02}")),
+            ("SsoType".into(), "oauth2/m2m".into()),
+        ];
+        if n % 3 == 0 {
+            p.push(("ApplicationSourceType".into(), SOURCE_TEMPLATE.into()));
+            p.push(("ApplicationTemplateId".into(), "apt_orders".into()));
+        } else {
+            p.push(("ApplicationSourceType".into(), STANDARD.into()));
+        }
+        let mut fields = Vec::new();
+        if n % 4 == 0 {
+            fields.push(("team", "payments"));
+        }
+        if n % 2 == 1 {
+            fields.push(("team", "search"));
+        }
+        if n == 5 || n == 8 {
+            fields.push(("tier", "gold"));
+        }
+        for (k, (name, value)) in fields.into_iter().enumerate() {
+            p.push((format!("CustomFields.{}.FieldName", k + 1), name.into()));
+            p.push((format!("CustomFields.{}.FieldValue", k + 1), value.into()));
+        }
+        let p: Vec<(&str, &str)> = p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let body = app.rpc("CreateApplication", &p).await.ok();
+        ids.push(body["ApplicationId"].as_str().unwrap().to_owned());
+        app.clock.advance(1);
+    }
+    // The same template and field in another instance must not be counted.
+    app.rpc(
+        "CreateApplication",
+        &[
+            ("InstanceId", &other),
+            ("ApplicationName", "elsewhere"),
+            ("SsoType", "oidc"),
+            ("ApplicationSourceType", SOURCE_TEMPLATE),
+            ("ApplicationTemplateId", "apt_orders"),
+            ("CustomFields.1.FieldName", "team"),
+            ("CustomFields.1.FieldValue", "search"),
+        ],
+    )
+    .await
+    .ok();
+    let ids_at = |ns: &[usize]| -> Vec<String> { ns.iter().map(|&n| ids[n].clone()).collect() };
+    for n in [1, 2, 7] {
+        app.rpc(
+            "DisableApplication",
+            &[("InstanceId", &i), ("ApplicationId", &ids[n])],
+        )
+        .await
+        .ok();
+    }
+    for n in [0, 5, 10] {
+        app.rpc(
+            "EnableApplicationResourceServer",
+            &[("InstanceId", &i), ("ApplicationId", &ids[n])],
+        )
+        .await
+        .ok();
+    }
+    // No API call sets these; an operator can, in the database.
+    let set = |col: &str, ns: &[usize]| {
+        let list: Vec<String> = ns.iter().map(|&n| format!("'{}'", ids[n])).collect();
+        format!(
+            "UPDATE applications SET {col} WHERE application_id IN ({})",
+            list.join(",")
+        )
+    };
+    sql_exec(&app, &set("authorization_type = 'default_all'", &[2, 3])).await;
+    sql_exec(
+        &app,
+        &set(
+            "service_managed = 1, managed_service_code = 'rpa'",
+            &[9, 10],
+        ),
+    )
+    .await;
+    sql_exec(
+        &app,
+        &set("service_managed = 1, managed_service_code = 'waf'", &[11]),
+    )
+    .await;
+
+    let list = |extra: Vec<(&'static str, &'static str)>| {
+        let app = &app;
+        let i = i.clone();
+        async move {
+            let mut p: Vec<(&str, &str)> = vec![("InstanceId", &i), ("PageSize", "100")];
+            p.extend(extra);
+            let body = app.rpc("ListApplications", &p).await.ok();
+            let ids = ids_of(&body);
+            assert_eq!(body["TotalCount"], ids.len() as i64, "{p:?}");
+            ids
+        }
+    };
+    type Case = (Vec<(&'static str, &'static str)>, Vec<usize>);
+    let cases: Vec<Case> = vec![
+        (vec![], (0..12).collect()),
+        (
+            vec![("ApplicationTemplateId", "apt_orders")],
+            vec![0, 3, 6, 9],
+        ),
+        (vec![("ApplicationTemplateId", "apt_other")], vec![]),
+        (vec![("AuthorizationType", "default_all")], vec![2, 3]),
+        (
+            vec![("AuthorizationType", "authorize_required")],
+            vec![0, 1, 4, 5, 6, 7, 8, 9, 10, 11],
+        ),
+        (
+            vec![
+                ("CustomFields.1.FieldName", "team"),
+                ("CustomFields.1.FieldValue", "payments"),
+            ],
+            vec![0, 4, 8],
+        ),
+        (
+            vec![
+                ("CustomFields.1.FieldName", "team"),
+                ("CustomFields.1.FieldValue", "search"),
+            ],
+            vec![1, 3, 5, 7, 9, 11],
+        ),
+        // Several fields must all match.
+        (
+            vec![
+                ("CustomFields.1.FieldName", "team"),
+                ("CustomFields.1.FieldValue", "search"),
+                ("CustomFields.2.FieldName", "tier"),
+                ("CustomFields.2.FieldValue", "gold"),
+            ],
+            vec![5],
+        ),
+        (
+            vec![
+                ("CustomFields.1.FieldName", "team"),
+                ("CustomFields.1.FieldValue", "Payments"),
+            ],
+            vec![],
+        ),
+        (vec![("ManagedServiceCode", "rpa")], vec![9, 10]),
+        (vec![("ManagedServiceCode", "waf")], vec![11]),
+        (vec![("ManagedServiceCode", "kms")], vec![]),
+        (vec![("ResourceServerStatus", "enabled")], vec![0, 5, 10]),
+        (
+            vec![("ResourceServerStatus", "disabled")],
+            vec![1, 2, 3, 4, 6, 7, 8, 9, 11],
+        ),
+        (vec![("ServiceManaged", "true")], vec![9, 10, 11]),
+        (
+            vec![("ServiceManaged", "false")],
+            vec![0, 1, 2, 3, 4, 5, 6, 7, 8],
+        ),
+        (vec![("Status", "disabled")], vec![1, 2, 7]),
+        (
+            vec![("Status", "enabled")],
+            vec![0, 3, 4, 5, 6, 8, 9, 10, 11],
+        ),
+        // Filters combine with AND.
+        (
+            vec![("Status", "enabled"), ("ServiceManaged", "true")],
+            vec![9, 10, 11],
+        ),
+        (
+            vec![
+                ("Status", "disabled"),
+                ("AuthorizationType", "default_all"),
+                ("ApplicationTemplateId", "apt_orders"),
+            ],
+            vec![],
+        ),
+        (
+            vec![
+                ("ResourceServerStatus", "enabled"),
+                ("ManagedServiceCode", "rpa"),
+            ],
+            vec![10],
+        ),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(list(filter.clone()).await, ids_at(&expected), "{filter:?}");
+    }
+    // The listed objects carry the values the filters matched on.
+    let managed = app
+        .rpc(
+            "ListApplications",
+            &[("InstanceId", &i), ("ManagedServiceCode", "waf")],
+        )
+        .await
+        .ok();
+    assert_eq!(managed["Applications"][0]["ServiceManaged"], true);
+    assert_eq!(managed["Applications"][0]["ManagedServiceCode"], "waf");
+
+    // One filtered list, paged: the pages concatenated are exactly the matches, in order,
+    // and every page reports the full count.
+    let expected = ids_at(&[0, 3, 4, 5, 6, 8, 9, 10, 11]);
+    let mut seen = Vec::new();
+    for page in 1..=6 {
+        let body = app
+            .rpc(
+                "ListApplications",
+                &[
+                    ("InstanceId", &i),
+                    ("Status", "enabled"),
+                    ("PageSize", "2"),
+                    ("PageNumber", &page.to_string()),
+                ],
+            )
+            .await
+            .ok();
+        assert_eq!(body["TotalCount"], 9);
+        let got = ids_of(&body);
+        assert_eq!(
+            got.len(),
+            if page <= 4 {
+                2
+            } else if page == 5 {
+                1
+            } else {
+                0
+            }
+        );
+        seen.extend(got);
+    }
+    assert_eq!(seen, expected);
 }

@@ -163,6 +163,30 @@ async fn update_expiration_time() {
     app.rpc("UpdateApplicationClientSecretExpirationTime", &p)
         .await
         .err(400, "MissingParameter.ExpirationTime");
+    // The same rules as on create, with messages that say what was wrong.
+    let now = now_ms();
+    let seconds = (now / 1000 + 86_400 * 30).to_string();
+    let beyond = (now + (3 * 366 + 7) * 86_400_000).to_string();
+    for (value, words) in [
+        (seconds.as_str(), "milliseconds"),
+        ("-5", "positive"),
+        ("12abc", "integer"),
+        (beyond.as_str(), "three years"),
+    ] {
+        let mut bad = p.clone();
+        bad.push(("ExpirationTime", value));
+        let r = app
+            .rpc("UpdateApplicationClientSecretExpirationTime", &bad)
+            .await;
+        r.err(400, "InvalidParameter.ExpirationTime");
+        let msg = r.body["Message"].as_str().unwrap();
+        assert!(msg.contains(words), "{value}: {msg}");
+    }
+    assert!(
+        app.list_secrets(&i, &a).await[0]
+            .get("ExpirationTime")
+            .is_none()
+    );
     p.push(("ExpirationTime", &exp));
     let body = app
         .rpc("UpdateApplicationClientSecretExpirationTime", &p)

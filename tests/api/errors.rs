@@ -219,3 +219,229 @@ async fn malformed_integers_and_booleans() {
     .await
     .ok();
 }
+
+/// API.md §6 for the operations' not-found / missing / invalid cases, one row each.
+#[tokio::test]
+async fn not_found_missing_and_invalid_parameters_table() {
+    let app = spawn_app().await;
+    let (i, a) = app.m2m_app().await;
+    let (sid, _) = app.create_secret(&i, &a).await;
+    let no_instance = "idaas_aaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let no_app = "app_aaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let now = now_ms();
+    let seconds = (now / 1000 + 86_400 * 30).to_string();
+    let beyond_three_years = (now + (3 * 366 + 1) * 86_400_000).to_string();
+    let long_description = "d".repeat(129);
+    let secret = [
+        ("InstanceId", i.as_str()),
+        ("ApplicationId", a.as_str()),
+        ("SecretId", sid.as_str()),
+    ];
+    let owned = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let create_app = |skip: &str| -> Vec<(String, String)> {
+        owned(&[
+            ("InstanceId", i.as_str()),
+            ("ApplicationName", "n"),
+            ("ApplicationSourceType", STANDARD),
+            ("SsoType", "oauth2/m2m"),
+        ])
+        .into_iter()
+        .filter(|(k, _)| k != skip)
+        .collect()
+    };
+    let list_apps = |extra: &[(&str, &str)]| -> Vec<(String, String)> {
+        let mut p = owned(&[("InstanceId", i.as_str())]);
+        p.extend(owned(extra));
+        p
+    };
+    let expiration = |value: &str| {
+        let mut p = owned(&secret);
+        p.push(("ExpirationTime".into(), value.into()));
+        p
+    };
+    type Case = (&'static str, Vec<(String, String)>, u16, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            "SetApplicationResourceServerIdentifier",
+            owned(&[
+                ("InstanceId", &i),
+                ("ApplicationId", no_app),
+                ("ResourceServerIdentifier", "https://api.example.com"),
+            ]),
+            404,
+            "ResourceNotFound.Application",
+        ),
+        (
+            "SetApplicationResourceServerIdentifier",
+            owned(&[
+                ("InstanceId", no_instance),
+                ("ApplicationId", &a),
+                ("ResourceServerIdentifier", "https://api.example.com"),
+            ]),
+            404,
+            "ResourceNotFound.Instance",
+        ),
+        (
+            "UpdateInstanceDescription",
+            owned(&[("InstanceId", no_instance), ("Description", "x")]),
+            404,
+            "ResourceNotFound.Instance",
+        ),
+        (
+            "UpdateInstanceDescription",
+            owned(&[("Description", "x")]),
+            400,
+            "MissingParameter.InstanceId",
+        ),
+        (
+            "UpdateInstanceDescription",
+            owned(&[("InstanceId", ""), ("Description", "x")]),
+            400,
+            "MissingParameter.InstanceId",
+        ),
+        ("DeleteInstance", vec![], 400, "MissingParameter.InstanceId"),
+        (
+            "DeleteInstance",
+            owned(&[("InstanceId", "idaas_short")]),
+            400,
+            "InvalidParameter.InstanceId",
+        ),
+        (
+            "ListApplications",
+            vec![],
+            400,
+            "MissingParameter.InstanceId",
+        ),
+        (
+            "ListApplications",
+            owned(&[("InstanceId", no_instance)]),
+            404,
+            "ResourceNotFound.Instance",
+        ),
+        (
+            "ListApplications",
+            list_apps(&[("PageSize", "0")]),
+            400,
+            "InvalidParameter.PageSize",
+        ),
+        (
+            "ListApplications",
+            list_apps(&[("PageSize", "101")]),
+            400,
+            "InvalidParameter.PageSize",
+        ),
+        (
+            "ListApplications",
+            list_apps(&[("PageNumber", "0")]),
+            400,
+            "InvalidParameter.PageNumber",
+        ),
+        (
+            "ListApplications",
+            list_apps(&[("PageNumber", "-1")]),
+            400,
+            "InvalidParameter.PageNumber",
+        ),
+        (
+            "CreateApplication",
+            create_app("SsoType"),
+            400,
+            "MissingParameter.SsoType",
+        ),
+        (
+            "CreateApplication",
+            create_app("ApplicationSourceType"),
+            400,
+            "MissingParameter.ApplicationSourceType",
+        ),
+        (
+            "CreateApplication",
+            create_app("InstanceId"),
+            400,
+            "MissingParameter.InstanceId",
+        ),
+        (
+            "CreateInstance",
+            owned(&[("Description", &long_description)]),
+            400,
+            "InvalidParameter.Description",
+        ),
+        (
+            "UpdateApplicationClientSecretExpirationTime",
+            expiration(&seconds),
+            400,
+            "InvalidParameter.ExpirationTime",
+        ),
+        (
+            "UpdateApplicationClientSecretExpirationTime",
+            expiration("-1"),
+            400,
+            "InvalidParameter.ExpirationTime",
+        ),
+        (
+            "UpdateApplicationClientSecretExpirationTime",
+            expiration("0"),
+            400,
+            "InvalidParameter.ExpirationTime",
+        ),
+        (
+            "UpdateApplicationClientSecretExpirationTime",
+            expiration("tomorrow"),
+            400,
+            "InvalidParameter.ExpirationTime",
+        ),
+        (
+            "UpdateApplicationClientSecretExpirationTime",
+            expiration(&beyond_three_years),
+            400,
+            "InvalidParameter.ExpirationTime",
+        ),
+        (
+            "UpdateApplicationClientSecretExpirationTime",
+            owned(&secret),
+            400,
+            "MissingParameter.ExpirationTime",
+        ),
+    ];
+    for (action, params, status, code) in &cases {
+        let p: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = app.rpc(action, &p).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (*status, *code),
+            "{action} {p:?}: {}",
+            r.body
+        );
+        r.err(*status, code);
+    }
+    // None of them changed anything.
+    assert_eq!(
+        app.rpc("ListInstances", &[]).await.ok()["TotalCount"],
+        1,
+        "no instance created or deleted"
+    );
+    assert_eq!(
+        app.rpc("ListApplications", &[("InstanceId", &i)])
+            .await
+            .ok()["TotalCount"],
+        1,
+        "no application created"
+    );
+    let secrets = app.list_secrets(&i, &a).await;
+    assert_eq!(secrets.len(), 1);
+    assert!(
+        secrets[0].get("ExpirationTime").is_none(),
+        "expiry untouched"
+    );
+    // The 128-character edge is accepted.
+    app.rpc("CreateInstance", &[("Description", &"d".repeat(128))])
+        .await
+        .ok();
+}

@@ -2,6 +2,17 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
+/// A change made directly in SQL, as an operator might (the API never does this one).
+async fn sql_exec(app: &TestApp, sql: &str) {
+    let store = eiam_local::storage::SqliteStore::open(&app.db_path, 1)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(store.writer_pool())
+        .await
+        .unwrap();
+}
+
 fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
     k.sort();
@@ -23,10 +34,20 @@ async fn get_instance_has_every_field_with_local_values() {
             "Description",
             "DomainConfig",
             "EgressAddresses",
+            "InstanceFailoverStatus",
             "InstanceId",
             "ServiceManaged",
             "Status",
         ]
+    );
+    // Never replicated, never service-managed: CrossRegionReplicationRole,
+    // ManagedServiceCode and ReplicationConfiguration are omitted (docs/decisions.md).
+    assert_eq!(inst["CrossRegionReplication"], "disabled");
+    assert_eq!(inst["InstanceFailoverStatus"], "inactive");
+    assert_eq!(inst["EgressAddresses"], serde_json::json!([]));
+    assert_eq!(
+        inst["DomainConfig"]["InitDomainAutoRedirectStatus"],
+        "disabled"
     );
     assert_eq!(inst["Status"], "running");
     assert_eq!(inst["InstanceId"], i.as_str());
@@ -38,6 +59,97 @@ async fn get_instance_has_every_field_with_local_values() {
     assert_eq!(inst["DomainConfig"]["DefaultDomain"], host.as_str());
     assert_eq!(inst["DomainConfig"]["InitDomain"], host.as_str());
     assert_eq!(inst["ServiceManaged"], false);
+
+    let list = app.rpc("ListInstances", &[]).await.ok();
+    assert_eq!(keys(&list), ["Instances", "RequestId", "TotalCount"]);
+    let listed = &list["Instances"][0];
+    assert_eq!(
+        keys(listed),
+        [
+            "CreateTime",
+            "CrossRegionReplication",
+            "DefaultEndpoint",
+            "Description",
+            "InstanceFailoverStatus",
+            "InstanceId",
+            "ServiceManaged",
+            "Status",
+        ]
+    );
+    for k in keys(listed) {
+        assert_eq!(listed[&k], inst[&k], "{k}");
+    }
+}
+
+#[tokio::test]
+async fn list_instances_filters() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(app.create_instance().await);
+        app.clock.advance(1);
+    }
+    // The API only makes `running` instances; the other documented status by hand.
+    sql_exec(
+        &app,
+        &format!(
+            "UPDATE instances SET status = 'creating' WHERE instance_id = '{}'",
+            ids[1]
+        ),
+    )
+    .await;
+    let count = |params: Vec<(&'static str, &'static str)>| {
+        let app = &app;
+        async move {
+            let body = app.rpc("ListInstances", &params).await.ok();
+            assert_eq!(
+                body["Instances"].as_array().unwrap().len() as i64,
+                body["TotalCount"].as_i64().unwrap().min(20)
+            );
+            body["TotalCount"].as_i64().unwrap()
+        }
+    };
+    assert_eq!(count(vec![("Status", "running")]).await, 3);
+    assert_eq!(count(vec![("Status", "creating")]).await, 1);
+    assert_eq!(count(vec![("Status", "stopped")]).await, 0);
+    assert_eq!(count(vec![("Status", "")]).await, 4, "empty = absent");
+    // No edition locally: any Edition matches every instance.
+    assert_eq!(count(vec![("Edition", "enterprise")]).await, 4);
+    assert_eq!(count(vec![("CrossRegionReplication", "disabled")]).await, 4);
+    assert_eq!(count(vec![("CrossRegionReplication", "enabled")]).await, 0);
+    assert_eq!(count(vec![("ServiceManaged", "false")]).await, 4);
+    assert_eq!(count(vec![("ServiceManaged", "true")]).await, 0);
+    assert_eq!(count(vec![("ManagedServiceCode", "kms")]).await, 0);
+    assert_eq!(
+        count(vec![("Status", "running"), ("ServiceManaged", "False")]).await,
+        3
+    );
+    let creating = app
+        .rpc("ListInstances", &[("Status", "creating")])
+        .await
+        .ok();
+    assert_eq!(creating["Instances"][0]["InstanceId"], ids[1].as_str());
+    assert_eq!(creating["Instances"][0]["Status"], "creating");
+    let two = app
+        .rpc(
+            "ListInstances",
+            &[
+                ("Status", "running"),
+                ("InstanceIds.1", &ids[2]),
+                ("InstanceIds.2", &ids[1]),
+                ("InstanceIds.3", &ids[0]),
+            ],
+        )
+        .await
+        .ok();
+    assert_eq!(two["TotalCount"], 2);
+    let got: Vec<&str> = two["Instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["InstanceId"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, [ids[0].as_str(), ids[2].as_str()], "creation order");
 }
 
 #[tokio::test]

@@ -24,6 +24,10 @@ pub struct DomainConfig {
 }
 
 /// GetInstance's `Instance`; ListInstances leaves out `DomainConfig` and `EgressAddresses`.
+///
+/// A local instance is never replicated nor service-managed, so `CrossRegionReplicationRole`,
+/// `ManagedServiceCode` and `ReplicationConfiguration` have no value and are omitted, like
+/// every other unknown value (docs/decisions.md, "Instances").
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InstanceView {
@@ -35,6 +39,7 @@ pub struct InstanceView {
     domain_config: Option<DomainConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     egress_addresses: Option<Vec<String>>,
+    instance_failover_status: &'static str,
     instance_id: InstanceId,
     service_managed: bool,
     status: String,
@@ -67,6 +72,8 @@ fn view(s: &AppState, i: Instance, full: bool) -> InstanceView {
             init_domain_auto_redirect_status: "disabled",
         }),
         egress_addresses: full.then(Vec::new),
+        // The SDK documents `active` / `inactive` (failover activated or not); never here.
+        instance_failover_status: "inactive",
         instance_id: i.id,
         service_managed: false,
         status: i.status,

@@ -20,27 +20,41 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to. Cloning shares the same time.
+/// A clock that only moves when told to (or, with [`ManualClock::set_tick`], by a fixed step
+/// at every reading, to expose code that reads the time twice where once was meant).
+/// Cloning shares the same time.
 #[derive(Debug, Clone)]
-pub struct ManualClock(Arc<AtomicI64>);
+pub struct ManualClock {
+    now: Arc<AtomicI64>,
+    tick: Arc<AtomicI64>,
+}
 
 impl ManualClock {
     pub fn new(start_ms: Millis) -> Self {
-        Self(Arc::new(AtomicI64::new(start_ms)))
+        Self {
+            now: Arc::new(AtomicI64::new(start_ms)),
+            tick: Arc::new(AtomicI64::new(0)),
+        }
     }
 
     pub fn set(&self, ms: Millis) {
-        self.0.store(ms, Ordering::SeqCst);
+        self.now.store(ms, Ordering::SeqCst);
     }
 
     pub fn advance(&self, by_ms: Millis) {
-        self.0.fetch_add(by_ms, Ordering::SeqCst);
+        self.now.fetch_add(by_ms, Ordering::SeqCst);
+    }
+
+    /// Every later reading moves the clock on by `step_ms` (0: it stands still).
+    pub fn set_tick(&self, step_ms: Millis) {
+        self.tick.store(step_ms, Ordering::SeqCst);
     }
 }
 
 impl Clock for ManualClock {
     fn now_ms(&self) -> Millis {
-        self.0.load(Ordering::SeqCst)
+        let step = self.tick.load(Ordering::SeqCst);
+        self.now.fetch_add(step, Ordering::SeqCst)
     }
 }
 

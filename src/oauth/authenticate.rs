@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::client_auth::{ClientCredentials, Method};
 use super::error::{OAuthCode, OAuthError};
+use crate::clock::Millis;
 use crate::domain::application::Application;
 use crate::domain::client_secret::ClientSecretRecord;
 use crate::domain::ids::{ApplicationId, InstanceId, SecretId};
@@ -21,6 +22,9 @@ const MAX_ASSERTION_LIFETIME_MS: i64 = 60 * 60 * 1000;
 pub struct Authenticated {
     pub app: Application,
     pub secret_id: SecretId,
+    /// The instant the secret was found usable: its LastUsedTime (so never at or after its
+    /// ExpirationTime, however long verification took).
+    pub at: Millis,
 }
 
 pub async fn authenticate(
@@ -50,8 +54,7 @@ pub async fn authenticate(
                     "This application's M2M client is disabled.",
                 ));
             }
-            s.last_used
-                .record(&ok.app.id, &ok.secret_id, s.clock.now_ms());
+            s.last_used.record(&ok.app.id, &ok.secret_id, ok.at);
             Ok(ok)
         }
         Ok(None) => {
@@ -83,7 +86,7 @@ async fn client_app(
     s: &AppState,
     instance_id: &InstanceId,
     client_id: &str,
-) -> Result<Option<(Application, Vec<ClientSecretRecord>)>, OAuthError> {
+) -> Result<Option<(Application, Vec<ClientSecretRecord>, Millis)>, OAuthError> {
     let Ok(id) = ApplicationId::parse(client_id) else {
         return Ok(None);
     };
@@ -101,7 +104,7 @@ async fn client_app(
         .into_iter()
         .filter(|secret| secret.is_usable(now))
         .collect();
-    Ok(Some((app, secrets)))
+    Ok(Some((app, secrets, now)))
 }
 
 async fn by_secret(
@@ -110,7 +113,7 @@ async fn by_secret(
     client_id: &str,
     candidates: &[SecretValue],
 ) -> Result<Option<Authenticated>, OAuthError> {
-    let Some((app, secrets)) = client_app(s, instance_id, client_id).await? else {
+    let Some((app, secrets, at)) = client_app(s, instance_id, client_id).await? else {
         return Ok(None);
     };
     // Remembered verifications first: the warm path costs no Argon2.
@@ -122,6 +125,7 @@ async fn by_secret(
                 return Ok(Some(Authenticated {
                     app,
                     secret_id: secret.id.clone(),
+                    at,
                 }));
             }
         }
@@ -140,6 +144,7 @@ async fn by_secret(
                 return Ok(Some(Authenticated {
                     app,
                     secret_id: secret.id.clone(),
+                    at,
                 }));
             }
         }
@@ -193,7 +198,7 @@ async fn by_assertion(
             "client_id differs from the assertion's issuer.",
         ));
     }
-    let Some((app, secrets)) = client_app(s, instance_id, &client_id).await? else {
+    let Some((app, secrets, at)) = client_app(s, instance_id, &client_id).await? else {
         return Ok(None);
     };
 
@@ -253,6 +258,7 @@ async fn by_assertion(
             return Ok(Some(Authenticated {
                 app,
                 secret_id: secret.id.clone(),
+                at,
             }));
         }
     }

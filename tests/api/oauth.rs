@@ -586,6 +586,56 @@ async fn expiry_is_exact_to_the_millisecond() {
     );
 }
 
+/// The usability check and LastUsedTime read the same instant: with a clock that moves at
+/// every reading, a request that straddles ExpirationTime must not store a LastUsedTime at or
+/// after it (that would say an expired secret was used).
+#[tokio::test]
+async fn last_used_time_is_the_instant_the_secret_was_found_usable() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let exp = app.clock.now_ms_pub() + 2 * 86_400_000;
+    let body = app
+        .rpc(
+            "CreateApplicationClientSecret",
+            &[
+                ("InstanceId", &m.instance),
+                ("ApplicationId", &m.client),
+                ("ExpirationTime", &exp.to_string()),
+            ],
+        )
+        .await
+        .ok();
+    let sid = body["ApplicationClientSecret"]["SecretId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let plain = body["ApplicationClientSecret"]["ClientSecret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut successes = 0;
+    for before in (1..=12).rev() {
+        app.clock.set(exp - before);
+        app.clock.set_tick(1);
+        let (status, _, _) = app
+            .token_basic(&m.instance, &m.client, &plain, &read_scope())
+            .await;
+        app.clock.set_tick(0);
+        if status == 200 {
+            successes += 1;
+            let used = app.last_used(&m.instance, &m.client, &sid).await.unwrap();
+            assert!(
+                used < exp,
+                "LastUsedTime {used} at or after ExpirationTime {exp}"
+            );
+        }
+    }
+    assert!(
+        successes > 0,
+        "some requests started early enough to succeed"
+    );
+}
+
 #[tokio::test]
 async fn last_used_time_is_set_by_successes_only() {
     let app = spawn_app().await;

@@ -134,6 +134,14 @@ pub struct NewApplication {
     pub custom_fields: Vec<CustomField>,
 }
 
+/// A ListApplications custom-field filter: `FieldName` alone asks for applications that have
+/// the field at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldMatch {
+    pub name: String,
+    pub value: Option<String>,
+}
+
 /// How UpdateApplicationInfo changes one custom field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldOperation {
@@ -184,7 +192,8 @@ pub struct ApplicationFilter {
     pub name_prefix: Option<String>,
     pub template_id: Option<String>,
     pub authorization_type: Option<String>,
-    pub custom_fields: Vec<CustomField>,
+    /// Each must match: a field of that name, with that value when one is given.
+    pub custom_fields: Vec<FieldMatch>,
     pub m2m_client_status: Option<String>,
     pub managed_service_code: Option<String>,
     pub resource_server_status: Option<String>,

@@ -860,6 +860,9 @@ async fn every_list_filter_counts_its_matches_and_pages_them_in_order() {
             ],
             vec![],
         ),
+        // A name without a value: every application that has the field, whatever its value.
+        (vec![("CustomFields.1.FieldName", "tier")], vec![5, 8]),
+        (vec![("CustomFields.1.FieldName", "nosuchfield")], vec![]),
         (vec![("ManagedServiceCode", "rpa")], vec![9, 10]),
         (vec![("ManagedServiceCode", "waf")], vec![11]),
         (vec![("ManagedServiceCode", "kms")], vec![]),

@@ -147,10 +147,11 @@ fn push_filter(q: &mut Sql, instance_id: &InstanceId, f: &ApplicationFilter) {
             " AND EXISTS (SELECT 1 FROM application_custom_fields c
                 WHERE c.application_id = a.application_id AND c.field_name = ",
         )
-        .bind(field.name.clone())
-        .push(" AND c.field_value = ")
-        .bind(field.value.clone())
-        .push(")");
+        .bind(field.name.clone());
+        if let Some(value) = &field.value {
+            q.push(" AND c.field_value = ").bind(value.clone());
+        }
+        q.push(")");
     }
 }
 

@@ -2,8 +2,9 @@ use serde::Serialize;
 
 use crate::domain::Toggle;
 use crate::domain::application::{
-    self, Application, ApplicationFilter, ApplicationPatch, CustomField, FieldOperation,
-    NewApplication, RESOURCE_SERVER_SOURCE_CUSTOM, SOURCE_STANDARD, SOURCE_TEMPLATE, SsoType,
+    self, Application, ApplicationFilter, ApplicationPatch, CustomField, FieldMatch,
+    FieldOperation, NewApplication, RESOURCE_SERVER_SOURCE_CUSTOM, SOURCE_STANDARD,
+    SOURCE_TEMPLATE, SsoType,
 };
 use crate::domain::ids::{ApplicationId, InstanceId};
 use crate::domain::paging::Page;
@@ -223,6 +224,24 @@ fn custom_fields(
     Ok(out)
 }
 
+/// ListApplications' `CustomFields`: the same checks as a field to set, but a missing
+/// `FieldValue` asks only that the field exists.
+fn field_matches(p: &Params) -> Result<Vec<FieldMatch>, Error> {
+    let given: Vec<bool> = p
+        .objects("CustomFields")?
+        .iter()
+        .map(|obj| obj.raw("FieldValue").is_some())
+        .collect();
+    Ok(custom_fields(p, false)?
+        .into_iter()
+        .zip(given)
+        .map(|((_, f), has_value)| FieldMatch {
+            name: f.name,
+            value: has_value.then_some(f.value),
+        })
+        .collect())
+}
+
 /// (UserIds, GroupIds) of `ApplicationOwner`, each `None` when the object is absent.
 type OwnerLists = (Option<Vec<String>>, Option<Vec<String>>);
 
@@ -354,10 +373,7 @@ pub async fn list(s: &AppState, p: &Params) -> Result<Listed, Error> {
         name_prefix: p.non_empty("ApplicationName"),
         template_id: p.non_empty("ApplicationTemplateId"),
         authorization_type: p.non_empty("AuthorizationType"),
-        custom_fields: custom_fields(p, false)?
-            .into_iter()
-            .map(|(_, f)| f)
-            .collect(),
+        custom_fields: field_matches(p)?,
         m2m_client_status: p.non_empty("M2MClientStatus"),
         managed_service_code: p.non_empty("ManagedServiceCode"),
         resource_server_status: p.non_empty("ResourceServerStatus"),

@@ -78,9 +78,15 @@ impl fmt::Display for Report {
             )?;
         }
         for (label, id, value) in &self.generated {
+            // A secret without a name of its own is labelled by its id already.
+            let id = if label.ends_with(id.as_str()) {
+                String::new()
+            } else {
+                format!(" ({id})")
+            };
             writeln!(
                 f,
-                "generated client secret {label} ({id}): {}  <- shown only now",
+                "generated client secret {label}{id}: {}  <- shown only now",
                 value.expose()
             )?;
         }

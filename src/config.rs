@@ -42,6 +42,8 @@ pub struct Settings {
     pub token_algorithm: TokenAlgorithm,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// How long a client may take to send its request body once the headers are in.
+    pub body_timeout_ms: u64,
     /// Actix worker threads; default: one per core.
     pub workers: Option<usize>,
     /// How often buffered last-used times are written.
@@ -60,6 +62,7 @@ impl Settings {
             master_key_file: None,
             token_algorithm: TokenAlgorithm::default(),
             max_body_bytes: 1024 * 1024,
+            body_timeout_ms: 30_000,
             workers: None,
             last_used_flush_ms: 250,
         }

@@ -85,6 +85,9 @@ pub enum Error {
     #[error("The request body is larger than the limit of {0} bytes.")]
     TooLarge(usize),
 
+    #[error("The request body did not arrive within {0} ms.")]
+    RequestTimeout(u128),
+
     /// Anything unexpected. The detail goes to the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -130,14 +133,17 @@ impl Error {
             }
             Error::AlreadyExists { .. } => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     pub fn code(&self) -> String {
         match self {
-            Error::MissingParameter(name) => format!("MissingParameter.{name}"),
-            Error::InvalidParameter { name, .. } => format!("InvalidParameter.{name}"),
+            Error::MissingParameter(name) => format!("MissingParameter.{}", code_name(name)),
+            Error::InvalidParameter { name, .. } => {
+                format!("InvalidParameter.{}", code_name(name))
+            }
             Error::InvalidAction(_) | Error::InvalidRoute => "InvalidAction.NotFound".into(),
             Error::InvalidVersion(_) => "InvalidVersion".into(),
             Error::NotFound { resource, .. } => {
@@ -147,6 +153,7 @@ impl Error {
             Error::SecretRetrievalDisabled => "OperationNotSupported.SecretRetrieval".into(),
             Error::AlreadyExists { object, .. } => format!("EntityAlreadyExists.{object}"),
             Error::TooLarge(_) => "RequestEntityTooLarge".into(),
+            Error::RequestTimeout(_) => "RequestTimeout".into(),
             Error::Internal(_) => "InternalError".into(),
         }
     }
@@ -157,7 +164,7 @@ impl Error {
             Error::Internal(_) => {
                 "The request processing has failed due to some unknown error; the server log has the details under this RequestId.".into()
             }
-            other => other.to_string(),
+            other => tidy(&other.to_string()),
         }
     }
 
@@ -176,6 +183,44 @@ impl Error {
 }
 
 pub const HOST_ID: &str = "eiam-local";
+
+/// Longest parameter name an error code carries.
+const MAX_CODE_NAME: usize = 64;
+/// Longest message a client (or a log line) gets; messages quote what was sent.
+const MAX_MESSAGE: usize = 512;
+
+/// A parameter name as it may appear in an error code: the characters of the API's names
+/// only, so that a client's odd name can neither break the code nor forge anything.
+fn code_name(name: &str) -> String {
+    name.chars()
+        .take(MAX_CODE_NAME)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A message fit for a response body and one log line: control characters escaped, and cut
+/// short when it quotes a long value back.
+pub fn tidy(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(MAX_MESSAGE + 16));
+    for (n, c) in message.chars().enumerate() {
+        if n == MAX_MESSAGE {
+            out.push_str("… (truncated)");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -216,6 +261,17 @@ mod tests {
         assert_eq!(body.code, "InternalError");
         assert!(!body.message.contains("/secret/path"));
         assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn codes_and_messages_cannot_be_forged_or_flooded() {
+        let e = Error::invalid("Dup\n2026 ERROR FORGED", "bad\nline \u{1b}[31m");
+        assert_eq!(e.code(), "InvalidParameter.Dup_2026_ERROR_FORGED");
+        assert_eq!(e.public_message(), "bad\\nline \\u{1b}[31m");
+        let long = Error::invalid("X", format!("got {:?}", "x".repeat(10_000)));
+        assert!(long.public_message().chars().count() < MAX_MESSAGE + 20);
+        assert!(long.public_message().ends_with("(truncated)"));
+        assert_eq!(code_name(&"N".repeat(1000)).len(), MAX_CODE_NAME);
     }
 
     #[test]

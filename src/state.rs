@@ -30,6 +30,7 @@ pub struct AppState {
     pub public_url: String,
     pub token_algorithm: TokenAlgorithm,
     pub max_body_bytes: usize,
+    pub body_timeout: std::time::Duration,
 }
 
 impl AppState {
@@ -61,6 +62,7 @@ impl AppState {
             public_url: public_url.trim_end_matches('/').to_owned(),
             token_algorithm: settings.token_algorithm,
             max_body_bytes: settings.max_body_bytes,
+            body_timeout: std::time::Duration::from_millis(settings.body_timeout_ms.max(1)),
         })
     }
 }

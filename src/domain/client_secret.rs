@@ -197,9 +197,10 @@ pub async fn obtain(
     secret_id: &SecretId,
 ) -> Result<(ClientSecretRecord, SecretValue), Error> {
     let secret = get(s, instance_id, application_id, secret_id).await?;
+    // With sealing off nothing is retrievable, also secrets sealed before it was turned off.
     let value = match &secret.sealed {
-        Some(sealed) => s.sealer.open_secret(sealed, secret_id)?,
-        None => return Err(Error::SecretRetrievalDisabled),
+        Some(sealed) if s.seal_secrets => s.sealer.open_secret(sealed, secret_id)?,
+        _ => return Err(Error::SecretRetrievalDisabled),
     };
     Ok((secret, value))
 }

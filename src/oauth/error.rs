@@ -32,7 +32,8 @@ impl OAuthError {
     pub fn new(code: OAuthCode, description: impl Into<String>) -> Self {
         Self {
             code,
-            description: description.into(),
+            // Descriptions may quote what the client sent (a scope, a grant type).
+            description: crate::error::tidy(&description.into()),
             basic: false,
         }
     }

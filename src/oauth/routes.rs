@@ -10,7 +10,7 @@ use super::{OAUTH_PATH, authenticate, client_auth, issuer, token, token_endpoint
 use crate::domain::ids::InstanceId;
 use crate::state::AppState;
 use crate::wire::middleware::catch_panic;
-use crate::wire::params::Params;
+use crate::wire::params::{Params, Source};
 use crate::wire::request::read_body;
 
 /// Token requests are small; anything bigger is not one.
@@ -88,7 +88,7 @@ async fn grant(
     s: &AppState,
 ) -> Result<token::TokenResponse, OAuthError> {
     let instance_id = instance(s, raw_instance).await?;
-    let body = read_body(req, payload, MAX_TOKEN_BODY)
+    let body = read_body(req, payload, MAX_TOKEN_BODY, s.body_timeout)
         .await
         .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
     let is_form = req
@@ -106,7 +106,7 @@ async fn grant(
         ));
     }
     let mut form = Params::default();
-    form.add_encoded(&body, "form body")
+    form.add_encoded(&body, Source::Form)
         .map_err(|e| OAuthError::invalid_request(e.to_string()))?;
     let creds = client_auth::extract(req.headers(), &form)?;
     match form.raw("grant_type") {

@@ -38,14 +38,25 @@ pub async fn resolve_scopes(
     client: &Application,
     requested: Option<&str>,
 ) -> Result<(Vec<String>, Vec<String>), OAuthError> {
-    let requested = requested.map(str::trim).filter(|r| !r.is_empty()).ok_or_else(|| {
+    let requested = requested
+        .map(|r| r.trim_matches(' '))
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| {
         OAuthError::invalid_scope(
             "scope is required: ask for <resource server identifier>|<scope>, or <identifier>|.all.",
         )
     })?;
     let mut granted_out: Vec<String> = Vec::new();
     let mut audiences: Vec<String> = Vec::new();
-    for item in requested.split_whitespace() {
+    // Items are separated by spaces (RFC 6749 §3.3); other whitespace is not a separator, and
+    // a control character in an item is refused. Non-ASCII scope values are allowed (EIAM's
+    // scope values are free text).
+    for item in requested.split(' ').filter(|i| !i.is_empty()) {
+        if item.chars().any(char::is_control) {
+            return Err(OAuthError::invalid_scope(format!(
+                "{item:?} contains a control character; scope items are separated by single spaces."
+            )));
+        }
         let (identifier, value) = item
             .split_once('|')
             .filter(|(i, v)| !i.is_empty() && !v.is_empty())

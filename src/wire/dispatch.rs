@@ -90,7 +90,7 @@ async fn handle(
     s: &AppState,
     rid: &RequestId,
 ) -> Result<HttpResponse, Error> {
-    let body = read_body(req, payload, s.max_body_bytes).await?;
+    let body = read_body(req, payload, s.max_body_bytes, s.body_timeout).await?;
     let rpc = RpcRequest::parse(req, &body)?;
     tracing::Span::current().record("action", rpc.action.as_str());
     let principal = s.authenticator.authenticate(&rpc)?;

@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Error, tidy};
 
 pub const JSON: &str = "application/json;charset=utf-8";
 
@@ -69,9 +69,9 @@ pub fn success<T: Serialize>(rid: &RequestId, body: T) -> HttpResponse {
 pub fn error(rid: &RequestId, err: &Error) -> HttpResponse {
     let status = err.status();
     if status.is_server_error() {
-        tracing::error!(code = %err.code(), detail = %err, "request failed");
+        tracing::error!(code = %err.code(), detail = %tidy(&err.to_string()), "request failed");
     } else {
-        tracing::info!(code = %err.code(), message = %err, "request rejected");
+        tracing::info!(code = %err.code(), message = %tidy(&err.to_string()), "request rejected");
     }
     let body = serde_json::to_vec(&err.body(&rid.0)).unwrap_or_else(|_| b"{}".to_vec());
     HttpResponse::build(status)

@@ -37,6 +37,32 @@ pub fn decode_component(raw: &[u8]) -> Result<String, &'static str> {
     String::from_utf8(out).map_err(|_| "is not valid UTF-8 after percent-decoding")
 }
 
+/// Where a parameter came from: in messages, and as the code's name when the parameter's own
+/// name cannot be told (`InvalidParameter.QueryString`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Query,
+    Form,
+}
+
+impl Source {
+    pub fn code(self) -> &'static str {
+        match self {
+            Source::Query => "QueryString",
+            Source::Form => "FormBody",
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Source::Query => "query string",
+            Source::Form => "form body",
+        })
+    }
+}
+
 impl Params {
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
@@ -51,21 +77,38 @@ impl Params {
 
     /// Add the pairs of a query string or form body. A name given twice is an error, not a
     /// silent choice between the two values.
-    pub fn add_encoded(&mut self, encoded: &[u8], source: &str) -> Result<(), Error> {
+    pub fn add_encoded(&mut self, encoded: &[u8], source: Source) -> Result<(), Error> {
         for pair in encoded.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
             let (raw_name, raw_value) = match pair.iter().position(|b| *b == b'=') {
                 Some(eq) => (&pair[..eq], &pair[eq + 1..]),
                 None => (pair, &b""[..]),
             };
             let name = decode_component(raw_name).map_err(|why| {
-                Error::invalid(source, format!("A parameter name in the {source} {why}."))
+                Error::invalid(
+                    source.code(),
+                    format!("A parameter name in the {source} {why}."),
+                )
             })?;
             if name.is_empty() {
                 continue;
             }
+            // Names reach error codes and log lines: no line breaks or other controls.
+            if name.chars().any(char::is_control) {
+                return Err(Error::invalid(
+                    source.code(),
+                    format!("A parameter name in the {source} contains a control character."),
+                ));
+            }
             let value = decode_component(raw_value).map_err(|why| {
                 Error::invalid(name.clone(), format!("The value of {name} {why}."))
             })?;
+            // SQLite's text functions stop at a NUL, and no field of the API can hold one.
+            if value.contains('\0') {
+                return Err(Error::invalid(
+                    top(&name),
+                    format!("The value of {name} contains a NUL character (%00)."),
+                ));
+            }
             if self.values.contains_key(&name) {
                 return Err(Error::invalid(
                     name.clone(),
@@ -116,8 +159,9 @@ impl Params {
                 break;
             };
             let digits = rest.split('.').next().unwrap_or("");
+            let plain = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
             let n: u32 = match digits.parse() {
-                Ok(n) if n >= 1 && !digits.starts_with('0') => n,
+                Ok(n) if plain && n >= 1 && !digits.starts_with('0') => n,
                 _ => {
                     return Err(Error::invalid(
                         name,
@@ -289,7 +333,7 @@ mod tests {
 
     fn parse(q: &str) -> Result<Params, Error> {
         let mut p = Params::default();
-        p.add_encoded(q.as_bytes(), "query string")?;
+        p.add_encoded(q.as_bytes(), Source::Query)?;
         Ok(p)
     }
 

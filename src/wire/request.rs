@@ -6,7 +6,7 @@ use actix_web::web::{Bytes, BytesMut, Payload};
 use futures_util::StreamExt;
 
 use super::API_VERSION;
-use super::params::Params;
+use super::params::{Params, Source};
 use crate::error::Error;
 
 /// One RPC call, decoded. Keeps the raw parts that signature checking will need.
@@ -18,8 +18,21 @@ pub struct RpcRequest<'a> {
     pub params: Params,
 }
 
-/// Read the body, refusing more than `limit` bytes (early, when Content-Length says so).
+/// Read the body, refusing more than `limit` bytes (early, when Content-Length says so) and a
+/// body still incomplete after `timeout` (a stalled client would hold its connection and
+/// buffer forever; the HTTP layer only times out the headers).
 pub async fn read_body(
+    req: &HttpRequest,
+    payload: Payload,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<Bytes, Error> {
+    tokio::time::timeout(timeout, read_body_unbounded(req, payload, limit))
+        .await
+        .map_err(|_| Error::RequestTimeout(timeout.as_millis()))?
+}
+
+async fn read_body_unbounded(
     req: &HttpRequest,
     mut payload: Payload,
     limit: usize,
@@ -58,7 +71,7 @@ fn header<'r>(req: &'r HttpRequest, name: &str) -> Result<Option<&'r str>, Error
 impl<'a> RpcRequest<'a> {
     pub fn parse(http: &'a HttpRequest, body: &'a [u8]) -> Result<Self, Error> {
         let mut params = Params::default();
-        params.add_encoded(http.query_string().as_bytes(), "query string")?;
+        params.add_encoded(http.query_string().as_bytes(), Source::Query)?;
         let is_form = http
             .headers()
             .get(CONTENT_TYPE)
@@ -70,7 +83,7 @@ impl<'a> RpcRequest<'a> {
                 })
             });
         if is_form {
-            params.add_encoded(body, "form body")?;
+            params.add_encoded(body, Source::Form)?;
         }
 
         // V3 names the action only in headers; V1 only in the query.

@@ -406,6 +406,28 @@ async fn obtain_with_sealing_off_is_a_clear_error_and_the_rest_works() {
     assert_eq!(sealed, 0);
 }
 
+/// API.md §4: once sealing is turned off, Obtain answers the clear error for every secret,
+/// also for those created (and sealed) before; the rest keeps working.
+#[tokio::test]
+async fn turning_sealing_off_stops_obtain_for_older_secrets_too() {
+    let app = spawn_app().await;
+    let (i, a) = app.m2m_app().await;
+    let (sid, _) = app.create_secret(&i, &a).await;
+    let dir = app.stop().await;
+    let app = spawn_in(dir, |s| s.seal_secrets = false).await;
+    app.rpc(
+        "ObtainApplicationClientSecret",
+        &[
+            ("InstanceId", &i),
+            ("ApplicationId", &a),
+            ("SecretId", &sid),
+        ],
+    )
+    .await
+    .err(400, "OperationNotSupported.SecretRetrieval");
+    assert_eq!(app.list_secrets(&i, &a).await.len(), 1);
+}
+
 #[tokio::test]
 async fn a_tampered_sealed_copy_is_an_opaque_internal_error() {
     let app = spawn_app().await;

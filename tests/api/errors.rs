@@ -161,7 +161,7 @@ async fn invalid_percent_encoding_and_non_utf8_in_the_query() {
     assert!(r.body["Message"].as_str().unwrap().contains("UTF-8"));
     app.raw("POST", "/?%FF=1", &h, vec![])
         .await
-        .err(400, "InvalidParameter.query string");
+        .err(400, "InvalidParameter.QueryString");
     // Nothing was created by any of them.
     let list = app.rpc("ListInstances", &[]).await.ok();
     assert_eq!(list["TotalCount"], 0);
@@ -444,4 +444,148 @@ async fn not_found_missing_and_invalid_parameters_table() {
     app.rpc("CreateInstance", &[("Description", &"d".repeat(128))])
         .await
         .ok();
+}
+
+/// Found by trying to break it (docs/decisions.md, "Protocol"): each of these once answered
+/// a 500, a forged log line or an unbounded echo.
+#[tokio::test]
+async fn hostile_parameters_get_a_tidy_400() {
+    let app = spawn_app().await;
+    let i = app.create_instance().await;
+    let h = [
+        ("x-acs-action", "CreateApplication"),
+        ("x-acs-version", VERSION),
+    ];
+    // A NUL character: SQLite's length() stops at it, so it once reached a CHECK constraint.
+    for (path, code) in [
+        (
+            format!(
+                "/?InstanceId={i}&ApplicationName=%00&ApplicationSourceType={STANDARD}&SsoType=oidc"
+            ),
+            "InvalidParameter.ApplicationName",
+        ),
+        (
+            format!(
+                "/?InstanceId={i}&ApplicationName=a%00b&ApplicationSourceType={STANDARD}&SsoType=oidc"
+            ),
+            "InvalidParameter.ApplicationName",
+        ),
+    ] {
+        app.raw("POST", &path, &h, vec![]).await.err(400, code);
+    }
+    app.rpc("CreateInstance", &[("ClientToken", "\0")])
+        .await
+        .err(400, "InvalidParameter.ClientToken");
+    let list = app
+        .rpc("ListApplications", &[("InstanceId", &i)])
+        .await
+        .ok();
+    assert_eq!(list["TotalCount"], 0, "nothing written");
+
+    // A parameter name with a line break: no forged log line, no line break in Code.
+    let forged = "Dup%0A2026-12-04T00:00:00Z%20ERROR%20FORGED";
+    let r = app
+        .raw(
+            "POST",
+            &format!("/?InstanceId={i}&{forged}=1&{forged}=2"),
+            &[("x-acs-action", "GetInstance"), ("x-acs-version", VERSION)],
+            vec![],
+        )
+        .await;
+    r.err(400, "InvalidParameter.QueryString");
+    let text = r.body.to_string();
+    assert!(!text.contains('\n') && !text.contains("\\n"), "{text}");
+
+    // A megabyte of id is not echoed back whole.
+    let huge = format!("InstanceId={}", "x".repeat(1_000_000));
+    let r = app
+        .raw(
+            "POST",
+            "/",
+            &[
+                ("x-acs-action", "GetInstance"),
+                ("x-acs-version", VERSION),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            huge.into_bytes(),
+        )
+        .await;
+    r.err(400, "InvalidParameter.InstanceId");
+    assert!(
+        r.body.to_string().len() < 4096,
+        "echoed {} bytes",
+        r.body.to_string().len()
+    );
+
+    // List indexes are plain decimal numbers.
+    let r = app
+        .raw(
+            "POST",
+            &format!(
+                "/?InstanceId={i}&CustomFields.%2B1.FieldName=a&CustomFields.%2B1.FieldValue=b"
+            ),
+            &[
+                ("x-acs-action", "ListApplications"),
+                ("x-acs-version", VERSION),
+            ],
+            vec![],
+        )
+        .await;
+    r.err(400, "InvalidParameter.CustomFields");
+
+    // Enumerated filters take their documented values only.
+    for (name, value) in [
+        ("Status", "bogus"),
+        ("M2MClientStatus", "TRUE"),
+        ("ResourceServerStatus", "on"),
+        ("SsoType", "oidc,kerberos"),
+    ] {
+        app.rpc("ListApplications", &[("InstanceId", &i), (name, value)])
+            .await
+            .err(400, &format!("InvalidParameter.{name}"));
+    }
+
+    // The same custom field twice in one call is ambiguous.
+    app.rpc(
+        "CreateApplication",
+        &[
+            ("InstanceId", &i),
+            ("ApplicationName", "dup"),
+            ("ApplicationSourceType", STANDARD),
+            ("SsoType", "oidc"),
+            ("CustomFields.1.FieldName", "team"),
+            ("CustomFields.1.FieldValue", "a"),
+            ("CustomFields.2.FieldName", "team"),
+            ("CustomFields.2.FieldValue", "b"),
+        ],
+    )
+    .await
+    .err(400, "InvalidParameter.CustomFields");
+}
+
+/// A client that stops sending its body is cut off instead of holding a connection and a
+/// buffer forever.
+#[tokio::test]
+async fn a_stalled_body_times_out_with_json() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(|s| s.body_timeout_ms = 300).await;
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    conn.write_all(
+        b"POST / HTTP/1.1\r\nHost: x\r\nx-acs-action: ListInstances\r\nx-acs-version: 2021-12-01\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nPageSize=1",
+    )
+    .await
+    .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        conn.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the server still waits for the body");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"Code\":\"RequestTimeout\""), "{text}");
 }

@@ -636,6 +636,28 @@ async fn last_used_time_is_the_instant_the_secret_was_found_usable() {
     );
 }
 
+/// RFC 6749 §3.3: scope items are separated by spaces only; a tab is not a separator.
+#[tokio::test]
+async fn scope_items_are_separated_by_spaces_only() {
+    let app = spawn_app().await;
+    let m = m2m_setup(&app).await;
+    let (_, plain) = app.create_secret(&m.instance, &m.client).await;
+    let two = format!("{} {}", read_scope(), read_scope());
+    let (s, body, _) = app.token_basic(&m.instance, &m.client, &plain, &two).await;
+    assert_eq!(s, 200, "{body}");
+    for odd in [
+        format!("{}\t{}", read_scope(), read_scope()),
+        format!("{}\n", read_scope()),
+    ] {
+        let (s, body, _) = app.token_basic(&m.instance, &m.client, &plain, &odd).await;
+        assert_eq!(
+            (s, body["error"].as_str()),
+            (400, Some("invalid_scope")),
+            "{body}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn last_used_time_is_set_by_successes_only() {
     let app = spawn_app().await;

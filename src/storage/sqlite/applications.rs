@@ -20,7 +20,7 @@ fn json(list: &[String]) -> String {
 fn map_write_error(e: sqlx::Error, instance_id: &InstanceId) -> Error {
     if let sqlx::Error::Database(db) = &e {
         let msg = db.message();
-        if msg.contains("resource_server_identifier") {
+        if db.is_unique_violation() && msg.contains("resource_server_identifier") {
             return Error::AlreadyExists {
                 object: "ResourceServerIdentifier",
                 message: format!(

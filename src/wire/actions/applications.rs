@@ -219,6 +219,15 @@ fn custom_fields(
             value: obj.raw("FieldValue").unwrap_or("").to_owned(),
         };
         application::check_custom_field(&field, "CustomFields")?;
+        if out
+            .iter()
+            .any(|(_, f): &(_, CustomField)| f.name == field.name)
+        {
+            return Err(Error::invalid(
+                "CustomFields",
+                format!("{path}.FieldName repeats the field {:?}.", field.name),
+            ));
+        }
         out.push((op, field));
     }
     Ok(out)
@@ -354,6 +363,17 @@ fn type_filter(p: &Params, name: &str, default: &str) -> Option<String> {
     }
 }
 
+/// An `enabled` / `disabled` filter; empty or absent means no filter.
+fn toggle_filter(p: &Params, name: &str) -> Result<Option<String>, Error> {
+    match p.non_empty(name) {
+        Some(v) if Toggle::parse(&v).is_none() => Err(Error::invalid(
+            name,
+            format!("{name} must be enabled or disabled; got {v:?}."),
+        )),
+        other => Ok(other),
+    }
+}
+
 pub async fn list(s: &AppState, p: &Params) -> Result<Listed, Error> {
     let instance_id: InstanceId = p.required("InstanceId")?;
     let page = Page::new(p.optional("PageNumber")?, p.optional("PageSize")?)?;
@@ -366,6 +386,14 @@ pub async fn list(s: &AppState, p: &Params) -> Result<Listed, Error> {
                 .collect()
         })
         .unwrap_or_default();
+    if let Some(bad) = sso_types.iter().find(|t| SsoType::parse(t).is_none()) {
+        return Err(Error::invalid(
+            "SsoType",
+            format!(
+                "SsoType is a comma list of oidc, saml2, oauth2/m2m and oidc+oauth2/m2m; got {bad:?}."
+            ),
+        ));
+    }
     let filter = ApplicationFilter {
         creation_type: type_filter(p, "ApplicationCreationType", "user_custom"),
         identity_type: type_filter(p, "ApplicationIdentityType", "application"),
@@ -374,12 +402,12 @@ pub async fn list(s: &AppState, p: &Params) -> Result<Listed, Error> {
         template_id: p.non_empty("ApplicationTemplateId"),
         authorization_type: p.non_empty("AuthorizationType"),
         custom_fields: field_matches(p)?,
-        m2m_client_status: p.non_empty("M2MClientStatus"),
+        m2m_client_status: toggle_filter(p, "M2MClientStatus")?,
         managed_service_code: p.non_empty("ManagedServiceCode"),
-        resource_server_status: p.non_empty("ResourceServerStatus"),
+        resource_server_status: toggle_filter(p, "ResourceServerStatus")?,
         service_managed: p.optional("ServiceManaged")?,
         sso_types,
-        status: p.non_empty("Status"),
+        status: toggle_filter(p, "Status")?,
     };
     let (apps, total) = application::list(s, &instance_id, &filter, page).await?;
     Ok(Listed {

@@ -27,6 +27,15 @@ pub struct Readers {
     idle: Mutex<Vec<Connection>>,
     keep: usize,
     closed: std::sync::atomic::AtomicBool,
+    /// Reads in the blocking pool at once: without a bound, 64 concurrent ListApplications
+    /// became 64 blocking threads with a connection each (160 MiB; docs/benchmarks.md).
+    blocking: tokio::sync::Semaphore,
+}
+
+/// Two scanning reads per core: enough to keep the cores busy while one waits to be
+/// scheduled; more only add threads and memory.
+fn blocking_reads() -> usize {
+    2 * std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 fn open(path: &Path) -> Result<Connection, Error> {
@@ -55,6 +64,7 @@ impl Readers {
             idle: Mutex::new(vec![first]),
             keep: keep.max(1),
             closed: false.into(),
+            blocking: tokio::sync::Semaphore::new(blocking_reads()),
         })
     }
 
@@ -99,6 +109,11 @@ impl Readers {
         self: &Arc<Self>,
         f: impl FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
+        let _permit = self
+            .blocking
+            .acquire()
+            .await
+            .map_err(|_| Error::internal("the database is closed"))?;
         let readers = Arc::clone(self);
         tokio::task::spawn_blocking(move || readers.with(f)).await?
     }

@@ -700,17 +700,6 @@ async fn deleting_an_application_removes_its_secrets_in_the_database() {
     assert_eq!(ids, HashSet::from([keep]));
 }
 
-/// A change made directly in SQL (for columns no API call sets: a user may edit the file).
-async fn sql_exec(app: &TestApp, sql: &str) {
-    let store = eiam_local::storage::SqliteStore::open(&app.db_path, 1)
-        .await
-        .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(store.writer_pool())
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn every_list_filter_counts_its_matches_and_pages_them_in_order() {
     let app = spawn_app().await;
@@ -789,19 +778,17 @@ async fn every_list_filter_counts_its_matches_and_pages_them_in_order() {
             list.join(",")
         )
     };
-    sql_exec(&app, &set("authorization_type = 'default_all'", &[2, 3])).await;
-    sql_exec(
-        &app,
-        &set(
-            "service_managed = 1, managed_service_code = 'rpa'",
-            &[9, 10],
-        ),
-    )
+    app.sql_exec(&set("authorization_type = 'default_all'", &[2, 3]))
+        .await;
+    app.sql_exec(&set(
+        "service_managed = 1, managed_service_code = 'rpa'",
+        &[9, 10],
+    ))
     .await;
-    sql_exec(
-        &app,
-        &set("service_managed = 1, managed_service_code = 'waf'", &[11]),
-    )
+    app.sql_exec(&set(
+        "service_managed = 1, managed_service_code = 'waf'",
+        &[11],
+    ))
     .await;
 
     let list = |extra: Vec<(&'static str, &'static str)>| {

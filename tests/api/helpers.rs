@@ -249,6 +249,42 @@ impl TestApp {
         n
     }
 
+    /// A change made directly in SQL, as an operator might (for columns no API call sets).
+    pub async fn sql_exec(&self, sql: &str) {
+        let store = eiam_local::storage::SqliteStore::open(&self.db_path, 1)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(store.writer_pool())
+            .await
+            .unwrap();
+    }
+
+    /// (SecretId, plaintext) of a new secret expiring at `expires_at` (ms).
+    pub async fn create_secret_expiring(
+        &self,
+        instance: &str,
+        app: &str,
+        expires_at: i64,
+    ) -> (String, String) {
+        let body = self
+            .rpc(
+                "CreateApplicationClientSecret",
+                &[
+                    ("InstanceId", instance),
+                    ("ApplicationId", app),
+                    ("ExpirationTime", &expires_at.to_string()),
+                ],
+            )
+            .await
+            .ok();
+        let s = &body["ApplicationClientSecret"];
+        (
+            s["SecretId"].as_str().unwrap().to_owned(),
+            s["ClientSecret"].as_str().unwrap().to_owned(),
+        )
+    }
+
     /// Stop gracefully and wait (flushes last-used times, checkpoints the WAL).
     pub async fn stop(mut self) -> Arc<TempDir> {
         self.handle.stop(true).await;

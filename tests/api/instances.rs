@@ -2,17 +2,6 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-/// A change made directly in SQL, as an operator might (the API never does this one).
-async fn sql_exec(app: &TestApp, sql: &str) {
-    let store = eiam_local::storage::SqliteStore::open(&app.db_path, 1)
-        .await
-        .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(store.writer_pool())
-        .await
-        .unwrap();
-}
-
 fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
     k.sort();
@@ -90,13 +79,10 @@ async fn list_instances_filters() {
         app.clock.advance(1);
     }
     // The API only makes `running` instances; the other documented status by hand.
-    sql_exec(
-        &app,
-        &format!(
-            "UPDATE instances SET status = 'creating' WHERE instance_id = '{}'",
-            ids[1]
-        ),
-    )
+    app.sql_exec(&format!(
+        "UPDATE instances SET status = 'creating' WHERE instance_id = '{}'",
+        ids[1]
+    ))
     .await;
     let count = |params: Vec<(&'static str, &'static str)>| {
         let app = &app;

@@ -550,25 +550,9 @@ async fn expiry_is_exact_to_the_millisecond() {
     let m = m2m_setup(&app).await;
     let now = app.clock.now_ms_pub();
     let exp = now + 2 * 86_400_000;
-    let body = app
-        .rpc(
-            "CreateApplicationClientSecret",
-            &[
-                ("InstanceId", &m.instance),
-                ("ApplicationId", &m.client),
-                ("ExpirationTime", &exp.to_string()),
-            ],
-        )
-        .await
-        .ok();
-    let sid = body["ApplicationClientSecret"]["SecretId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let plain = body["ApplicationClientSecret"]["ClientSecret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (sid, plain) = app
+        .create_secret_expiring(&m.instance, &m.client, exp)
+        .await;
     app.clock.set(exp - 1);
     app.token(&m.instance, &m.client, &plain, &read_scope())
         .await;
@@ -594,25 +578,9 @@ async fn last_used_time_is_the_instant_the_secret_was_found_usable() {
     let app = spawn_app().await;
     let m = m2m_setup(&app).await;
     let exp = app.clock.now_ms_pub() + 2 * 86_400_000;
-    let body = app
-        .rpc(
-            "CreateApplicationClientSecret",
-            &[
-                ("InstanceId", &m.instance),
-                ("ApplicationId", &m.client),
-                ("ExpirationTime", &exp.to_string()),
-            ],
-        )
-        .await
-        .ok();
-    let sid = body["ApplicationClientSecret"]["SecretId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let plain = body["ApplicationClientSecret"]["ClientSecret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (sid, plain) = app
+        .create_secret_expiring(&m.instance, &m.client, exp)
+        .await;
     let mut successes = 0;
     for before in (1..=12).rev() {
         app.clock.set(exp - before);

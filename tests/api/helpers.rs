@@ -43,6 +43,60 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<Result<(), eiam_local::Error>>>,
 }
 
+pub const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo.toml");
+
+/// The demo environment (examples/demo.toml) applied to a fresh database.
+pub struct Demo {
+    pub app: TestApp,
+    pub instance: String,
+    /// The applications as ListApplications returns them.
+    pub apps: Vec<Value>,
+}
+
+impl Demo {
+    /// The id of the demo application called `name`.
+    pub fn id_of(&self, name: &str) -> String {
+        self.apps
+            .iter()
+            .find(|a| a["ApplicationName"] == name)
+            .unwrap_or_else(|| panic!("no demo application {name:?}"))["ApplicationId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// A server on a fresh database seeded with the demo.
+pub async fn spawn_demo() -> Demo {
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let mut settings = Settings::new(dir.path().join("eiam.db"));
+    settings.argon2 = light_argon2();
+    eiam_local::seed::apply_file(
+        &settings,
+        std::path::Path::new(DEMO),
+        Arc::new(eiam_local::clock::SystemClock),
+    )
+    .await
+    .expect("the demo applies");
+    let app = spawn_in(dir, |_| {}).await;
+    let instance = app.rpc("ListInstances", &[]).await.ok()["Instances"][0]["InstanceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let apps = app
+        .rpc("ListApplications", &[("InstanceId", &instance)])
+        .await
+        .ok()["Applications"]
+        .as_array()
+        .unwrap()
+        .clone();
+    Demo {
+        app,
+        instance,
+        apps,
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }

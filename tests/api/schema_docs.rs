@@ -1,14 +1,8 @@
-use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
-
-use eiam_local::clock::SystemClock;
-use eiam_local::config::Settings;
 
 use crate::helpers::*;
 
 const SCHEMA_DOC: &str = include_str!("../../docs/schema.md");
-const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo.toml");
 
 fn sql_blocks(markdown: &str) -> Vec<String> {
     let mut blocks = Vec::new();
@@ -33,33 +27,12 @@ fn sql_blocks(markdown: &str) -> Vec<String> {
 /// The documented queries, run by the real `sqlite3` shell while the server serves.
 #[tokio::test]
 async fn every_documented_query_runs_while_the_server_serves() {
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    let db = dir.path().join("eiam.db");
-    let mut settings = Settings::new(&db);
-    settings.argon2 = light_argon2();
-    eiam_local::seed::apply_file(&settings, Path::new(DEMO), Arc::new(SystemClock))
-        .await
-        .unwrap();
-    let app = spawn_in(dir, |_| {}).await;
-    let instance = app.rpc("ListInstances", &[]).await.ok()["Instances"][0]["InstanceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let apps = app
-        .rpc("ListApplications", &[("InstanceId", &instance)])
-        .await
-        .ok();
-    let reporting = apps["Applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["ApplicationName"] == "Reporting Worker")
-        .unwrap()["ApplicationId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let demo = spawn_demo().await;
+    let (app, instance) = (&demo.app, &demo.instance);
+    let reporting = demo.id_of("Reporting Worker");
+    let db = app.db_path.clone();
     app.token(
-        &instance,
+        instance,
         &reporting,
         "CSdemoReportingWorker000000000000000000000RW",
         "https://orders.demo.example|orders:read",
@@ -156,31 +129,10 @@ fn iso(ms: i64) -> String {
 /// The views on the demo seed hold the values the API and the tables hold.
 #[tokio::test]
 async fn the_views_show_the_right_values_for_the_demo() {
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    let db = dir.path().join("eiam.db");
-    let mut settings = Settings::new(&db);
-    settings.argon2 = light_argon2();
-    eiam_local::seed::apply_file(&settings, Path::new(DEMO), Arc::new(SystemClock))
-        .await
-        .unwrap();
-    let app = spawn_in(dir, |_| {}).await;
-    let instance = app.rpc("ListInstances", &[]).await.ok()["Instances"][0]["InstanceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let apps = app
-        .rpc("ListApplications", &[("InstanceId", &instance)])
-        .await
-        .ok()["Applications"]
-        .as_array()
-        .unwrap()
-        .clone();
-    let id_of = |name: &str| {
-        apps.iter().find(|a| a["ApplicationName"] == name).unwrap()["ApplicationId"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let demo = spawn_demo().await;
+    let (app, instance) = (&demo.app, &demo.instance);
+    let db = app.db_path.clone();
+    let id_of = |name: &str| demo.id_of(name);
     let (orders, reporting, fulfillment) = (
         id_of("Orders API"),
         id_of("Reporting Worker"),
@@ -188,7 +140,7 @@ async fn the_views_show_the_right_values_for_the_demo() {
     );
     // One use, so last_used_at and a signing key have values to show.
     app.token(
-        &instance,
+        instance,
         &reporting,
         "CSdemoReportingWorker000000000000000000000RW",
         "https://orders.demo.example|orders:read",
@@ -228,7 +180,7 @@ async fn the_views_show_the_right_values_for_the_demo() {
         ("Reporting Worker", &reporting),
         ("Fulfillment Service", &fulfillment),
     ] {
-        for s in app.list_secrets(&instance, id).await {
+        for s in app.list_secrets(instance, id).await {
             listed.push((name, s));
         }
     }
@@ -267,7 +219,7 @@ async fn the_views_show_the_right_values_for_the_demo() {
             .rpc(
                 "ObtainApplicationClientSecret",
                 &[
-                    ("InstanceId", &instance),
+                    ("InstanceId", instance),
                     ("ApplicationId", app_id),
                     ("SecretId", secret_id),
                 ],
@@ -375,7 +327,7 @@ async fn the_views_show_the_right_values_for_the_demo() {
     let inst: (String, i64, i64) = sqlx::query_as(
         "SELECT description, applications, client_secrets FROM v_instances WHERE instance_id = ?",
     )
-    .bind(&instance)
+    .bind(instance)
     .fetch_one(pool)
     .await
     .unwrap();

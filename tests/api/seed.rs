@@ -7,8 +7,6 @@ use eiam_local::seed::{SeedFailure, apply_file, export};
 
 use crate::helpers::*;
 
-const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo.toml");
-
 fn settings(db: &Path) -> Settings {
     let mut s = Settings::new(db);
     s.argon2 = light_argon2();
@@ -276,36 +274,15 @@ async fn a_generated_secret_is_printed_once() {
 
 #[tokio::test]
 async fn the_demo_seed_works_at_the_token_endpoint() {
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    let db = dir.path().join("eiam.db");
-    apply(&db, Path::new(DEMO)).await.unwrap();
-    let app = spawn_in(dir, |_| {}).await;
-    let list = app.rpc("ListInstances", &[]).await.ok();
-    let instance = list["Instances"][0]["InstanceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let apps = app
-        .rpc("ListApplications", &[("InstanceId", &instance)])
-        .await
-        .ok();
-    let id_of = |name: &str| {
-        apps["Applications"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["ApplicationName"] == name)
-            .unwrap()["ApplicationId"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let demo = spawn_demo().await;
+    let (app, instance) = (&demo.app, &demo.instance);
+    let id_of = |name: &str| demo.id_of(name);
     let (reporting, fulfillment) = (id_of("Reporting Worker"), id_of("Fulfillment Service"));
     let read = "https://orders.demo.example|orders:read";
     let write = "https://orders.demo.example|orders:write";
     let token = app
         .token(
-            &instance,
+            instance,
             &reporting,
             "CSdemoReportingWorker000000000000000000000RW",
             read,
@@ -314,7 +291,7 @@ async fn the_demo_seed_works_at_the_token_endpoint() {
     assert_eq!(token["scope"], read);
     let (s, body) = app
         .token_post(
-            &instance,
+            instance,
             &[
                 ("grant_type", "client_credentials"),
                 ("client_id", &reporting),
@@ -328,7 +305,7 @@ async fn the_demo_seed_works_at_the_token_endpoint() {
         .await;
     assert_eq!((s, body["error"].as_str()), (400, Some("invalid_scope")));
     app.token(
-        &instance,
+        instance,
         &fulfillment,
         "CSdemoFulfillmentService000000000000000000FS",
         &format!("{read} {write}"),
@@ -338,7 +315,7 @@ async fn the_demo_seed_works_at_the_token_endpoint() {
         (&reporting, "CSdemoReportingWorkerOld000000000000000000RO"),
         (&fulfillment, "CSdemoFulfillmentServiceExpired00000000000FX"),
     ] {
-        let (s, body, _) = app.token_basic(&instance, client, secret, read).await;
+        let (s, body, _) = app.token_basic(instance, client, secret, read).await;
         assert_eq!((s, body["error"].as_str()), (401, Some("invalid_client")));
     }
 }

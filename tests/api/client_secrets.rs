@@ -342,27 +342,13 @@ async fn lookups_are_scoped_by_instance_application_and_secret() {
     let (i2, a2) = app.m2m_app().await;
     let (sid1, _) = app.create_secret(&i1, &a1).await;
     // A secret of another application.
-    app.rpc(
-        "ObtainApplicationClientSecret",
-        &[
-            ("InstanceId", &i2),
-            ("ApplicationId", &a2),
-            ("SecretId", &sid1),
-        ],
-    )
-    .await
-    .err(404, "ResourceNotFound.ApplicationClientSecret");
+    app.obtain(&i2, &a2, &sid1)
+        .await
+        .err(404, "ResourceNotFound.ApplicationClientSecret");
     // The right application under the wrong instance.
-    app.rpc(
-        "ObtainApplicationClientSecret",
-        &[
-            ("InstanceId", &i2),
-            ("ApplicationId", &a1),
-            ("SecretId", &sid1),
-        ],
-    )
-    .await
-    .err(404, "ResourceNotFound.Application");
+    app.obtain(&i2, &a1, &sid1)
+        .await
+        .err(404, "ResourceNotFound.Application");
     app.rpc(
         "DisableApplicationClientSecret",
         &[
@@ -389,16 +375,9 @@ async fn obtain_with_sealing_off_is_a_clear_error_and_the_rest_works() {
     let app = spawn_app_with(|s| s.seal_secrets = false).await;
     let (i, a) = app.m2m_app().await;
     let (sid, _) = app.create_secret(&i, &a).await;
-    app.rpc(
-        "ObtainApplicationClientSecret",
-        &[
-            ("InstanceId", &i),
-            ("ApplicationId", &a),
-            ("SecretId", &sid),
-        ],
-    )
-    .await
-    .err(400, "OperationNotSupported.SecretRetrieval");
+    app.obtain(&i, &a, &sid)
+        .await
+        .err(400, "OperationNotSupported.SecretRetrieval");
     assert_eq!(app.list_secrets(&i, &a).await.len(), 1);
     let sealed = app
         .sql_count("SELECT count(*) FROM client_secrets WHERE secret_sealed IS NOT NULL")
@@ -415,16 +394,9 @@ async fn turning_sealing_off_stops_obtain_for_older_secrets_too() {
     let (sid, _) = app.create_secret(&i, &a).await;
     let dir = app.stop().await;
     let app = spawn_in(dir, |s| s.seal_secrets = false).await;
-    app.rpc(
-        "ObtainApplicationClientSecret",
-        &[
-            ("InstanceId", &i),
-            ("ApplicationId", &a),
-            ("SecretId", &sid),
-        ],
-    )
-    .await
-    .err(400, "OperationNotSupported.SecretRetrieval");
+    app.obtain(&i, &a, &sid)
+        .await
+        .err(400, "OperationNotSupported.SecretRetrieval");
     assert_eq!(app.list_secrets(&i, &a).await.len(), 1);
 }
 

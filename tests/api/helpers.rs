@@ -54,6 +54,21 @@ pub struct Demo {
 }
 
 impl Demo {
+    /// One token for the Reporting Worker with its demo secret, and time for the flusher to
+    /// write its LastUsedTime, so views and keys have values to show.
+    pub async fn use_reporting_worker(&self) {
+        let reporting = self.id_of("Reporting Worker");
+        self.app
+            .token(
+                &self.instance,
+                &reporting,
+                "CSdemoReportingWorker000000000000000000000RW",
+                "https://orders.demo.example|orders:read",
+            )
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+
     /// The id of the demo application called `name`.
     pub fn id_of(&self, name: &str) -> String {
         self.apps
@@ -279,6 +294,18 @@ impl TestApp {
             s["SecretId"].as_str().unwrap().to_owned(),
             s["ClientSecret"].as_str().unwrap().to_owned(),
         )
+    }
+
+    pub async fn obtain(&self, instance: &str, app: &str, secret: &str) -> Reply {
+        self.rpc(
+            "ObtainApplicationClientSecret",
+            &[
+                ("InstanceId", instance),
+                ("ApplicationId", app),
+                ("SecretId", secret),
+            ],
+        )
+        .await
     }
 
     pub async fn list_secrets(&self, instance: &str, app: &str) -> Vec<Value> {

@@ -28,17 +28,8 @@ fn sql_blocks(markdown: &str) -> Vec<String> {
 #[tokio::test]
 async fn every_documented_query_runs_while_the_server_serves() {
     let demo = spawn_demo().await;
-    let (app, instance) = (&demo.app, &demo.instance);
-    let reporting = demo.id_of("Reporting Worker");
-    let db = app.db_path.clone();
-    app.token(
-        instance,
-        &reporting,
-        "CSdemoReportingWorker000000000000000000000RW",
-        "https://orders.demo.example|orders:read",
-    )
-    .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let db = demo.app.db_path.clone();
+    demo.use_reporting_worker().await;
 
     let blocks = sql_blocks(SCHEMA_DOC);
     assert!(blocks.len() >= 5, "the schema doc has its example queries");
@@ -65,7 +56,7 @@ async fn every_documented_query_runs_while_the_server_serves() {
         "the demo should give most examples something to show"
     );
     // The server is still serving, undisturbed.
-    app.rpc("ListInstances", &[]).await.ok();
+    demo.app.rpc("ListInstances", &[]).await.ok();
 }
 
 #[tokio::test]
@@ -139,14 +130,7 @@ async fn the_views_show_the_right_values_for_the_demo() {
         id_of("Fulfillment Service"),
     );
     // One use, so last_used_at and a signing key have values to show.
-    app.token(
-        instance,
-        &reporting,
-        "CSdemoReportingWorker000000000000000000000RW",
-        "https://orders.demo.example|orders:read",
-    )
-    .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    demo.use_reporting_worker().await;
 
     let store = eiam_local::storage::SqliteStore::open(&db, 1)
         .await
